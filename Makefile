@@ -1,0 +1,83 @@
+# ocibox - one static binary for Docker's image and container workflow
+CC      := musl-gcc
+CFLAGS  ?= -Os -pipe
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
+           -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+           -I. -Ibuild -Ibuild/deps/include
+LDFLAGS += -static -Wl,--gc-sections -s
+VERSION := 0.1.0
+PREFIX  ?= /usr/local
+B       := build
+
+include config/default.mk
+-include config/local.mk
+
+APPLETS := $(sort images tag rmi inspect history save load import prune)
+ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
+OFF     := $(filter-out $(ON),$(APPLETS))
+UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
+
+DEPLIBS := $(B)/deps/lib/libbearssl.a $(B)/deps/lib/liblibtar.a \
+           $(B)/deps/lib/libcjson.a $(B)/deps/lib/libzlib.a
+CORE    := $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_O  := $(CORE:%.c=$(B)/%.o)
+APP_O   := $(ON:%=$(B)/applets/%.o)
+HDRS    := $(wildcard core/*.h) $(B)/config.h
+UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*_test.c))
+
+.PHONY: all deps test unit e2e install size clean distclean demo
+all: $(B)/ocibox
+
+# Third-party sources: fetched (never committed), built with musl-gcc.
+$(B)/src/%/.ocibox-fetched:
+	sh scripts/deps.sh
+$(B)/deps/lib/lib%.a: $(B)/src/%/.ocibox-fetched scripts/build-dep.sh scripts/libtar-config.h
+	CC=$(CC) sh scripts/build-dep.sh $*
+deps: $(DEPLIBS)
+
+# The applet table and feature switches follow config/.
+$(B)/config.stamp: FORCE
+	@mkdir -p $(B)
+	@echo "$(ON)" | cmp -s - $@ || echo "$(ON)" > $@
+$(B)/applets.h: $(B)/config.stamp
+	@for a in $(ON); do echo "APPLET_ENTRY($$a)"; done > $@
+$(B)/config.h: $(B)/config.stamp Makefile
+	@{ echo '#define OCIBOX_VERSION "$(VERSION)"'; \
+	  $(foreach a,$(ON),echo '#define CFG_$(call UPPER,$(a)) 1';) \
+	  $(foreach a,$(OFF),echo '#define CFG_$(call UPPER,$(a)) 0';) } > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(B)/%.o: %.c $(HDRS) | $(DEPLIBS)
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC $<";)$(CC) $(CFLAGS) -c $< -o $@
+$(B)/core/main.o: $(B)/applets.h
+
+$(B)/ocibox: $(B)/core/main.o $(CORE_O) $(APP_O) $(DEPLIBS)
+	$(if $(V),,@echo "  LD $@";)$(CC) $(LDFLAGS) -o $@ $(B)/core/main.o $(CORE_O) $(APP_O) $(DEPLIBS)
+
+# Unit tests link core (not main.c, not applets).
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_O) $(DEPLIBS)
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC $<";)$(CC) $(CFLAGS) -static -o $@ $< $(CORE_O) $(DEPLIBS)
+
+unit: $(UNITS)
+test: $(B)/ocibox $(UNITS)
+	@sh tests/run.sh $(UNITS)
+
+install: $(B)/ocibox
+	install -D -m 0755 $(B)/ocibox $(DESTDIR)$(PREFIX)/bin/ocibox
+	for a in $(ON) docker; do ln -sf ocibox $(DESTDIR)$(PREFIX)/bin/$$a; done
+
+size: $(B)/ocibox
+	@ls -l $(B)/ocibox | awk '{print "build/ocibox: " $$5 " bytes"}'
+	@size -t $(B)/core/*.o $(B)/applets/*.o 2>/dev/null | sort -k4 -n -r | head -15
+
+# Build, then show the main job on a small image made from busybox-static.
+demo: $(B)/ocibox
+	sh scripts/demo.sh
+
+clean:
+	rm -rf $(B)/core $(B)/applets $(B)/tests $(B)/ocibox $(B)/*.h $(B)/config.stamp
+distclean:
+	rm -rf $(B)

@@ -1,0 +1,11 @@
+# Build-time selection: one line per applet (y = built in, n = left out).
+# Override in config/local.mk (git-ignored) or on the make command line.
+APPLET_images  = y
+APPLET_tag     = y
+APPLET_rmi     = y
+APPLET_inspect = y
+APPLET_history = y
+APPLET_save    = y
+APPLET_load    = y
+APPLET_import  = y
+APPLET_prune   = y

@@ -1,0 +1,427 @@
+/* util.c - errors, allocation, cleanup, paths, small string and I/O helpers */
+#include "core/util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* see util.h */
+
+static char errbuf[2048];
+int debug_on;
+
+static void verr(const char *fmt, va_list ap, int with_errno)
+{
+  int e = errno;
+  size_t n;
+
+  vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+  n = strlen(errbuf);
+  if (with_errno && n < sizeof(errbuf))
+    snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", strerror(e));
+  errno = e;
+}
+
+int fail(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  verr(fmt, ap, 0);
+  va_end(ap);
+  return -1;
+}
+
+int pfail(const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  verr(fmt, ap, 1);
+  va_end(ap);
+  return -1;
+}
+
+int fail_wrap(const char *fmt, ...)
+{
+  char old[sizeof(errbuf)];
+  va_list ap;
+  size_t n;
+
+  memcpy(old, errbuf, sizeof(old));
+  va_start(ap, fmt);
+  vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+  va_end(ap);
+  n = strlen(errbuf);
+  if (*old && n < sizeof(errbuf))
+    snprintf(errbuf + n, sizeof(errbuf) - n, ": %s", old);
+  return -1;
+}
+
+const char *fail_msg(void)
+{
+  return *errbuf ? errbuf : "unknown error";
+}
+
+void debug(const char *fmt, ...)
+{
+  va_list ap;
+
+  if (!debug_on) return;
+  va_start(ap, fmt);
+  fputs("debug: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+}
+
+static void *oom(void *p)
+{
+  if (!p) {
+    fputs("ocibox: out of memory\n", stderr);
+    exit(1);
+  }
+  return p;
+}
+
+void *xmalloc(size_t n) { return oom(malloc(n ? n : 1)); }
+void *xzalloc(size_t n) { return oom(calloc(1, n ? n : 1)); }
+void *xrealloc(void *p, size_t n) { return oom(realloc(p, n ? n : 1)); }
+char *xstrdup(const char *s) { return oom(strdup(s)); }
+char *xstrndup(const char *s, size_t n) { return oom(strndup(s, n)); }
+
+char *xasprintf(const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+
+  va_start(ap, fmt);
+  if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+  va_end(ap);
+  return oom(s);
+}
+
+void cleanup_freep(void *p)
+{
+  free(*(void **)p);
+}
+
+void cleanup_closep(int *fd)
+{
+  if (*fd >= 0) close(*fd);
+}
+
+void strv_add(struct strv *s, char *owned)
+{
+  if (s->n + 2 > s->cap) {
+    s->cap = s->cap ? 2 * s->cap : 8;
+    s->v = xrealloc(s->v, s->cap * sizeof(*s->v));
+  }
+  s->v[s->n++] = owned;
+  s->v[s->n] = NULL;
+}
+
+void strv_free(struct strv *s)
+{
+  for (size_t i = 0; i < s->n; i++) free(s->v[i]);
+  free(s->v);
+  memset(s, 0, sizeof(*s));
+}
+
+int strv_has(const struct strv *s, const char *str)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (!strcmp(s->v[i], str)) return 1;
+  return 0;
+}
+
+void buf_add(struct buf *b, const void *data, size_t n)
+{
+  if (b->len + n + 1 > b->cap) {
+    while (b->len + n + 1 > b->cap) b->cap = b->cap ? 2 * b->cap : 256;
+    b->p = xrealloc(b->p, b->cap);
+  }
+  memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+  cleanup_free char *s = NULL;
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vasprintf(&s, fmt, ap);
+  va_end(ap);
+  oom(n < 0 ? NULL : s);
+  buf_add(b, s, n);
+}
+
+char *buf_str(struct buf *b)
+{
+  if (!b->p) buf_add(b, "", 0);
+  return b->p;
+}
+
+ssize_t read_full(int fd, void *p, size_t n)
+{
+  size_t got = 0;
+
+  while (got < n) {
+    ssize_t r = read(fd, (char *)p + got, n - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (!r) break;
+    got += r;
+  }
+  return got;
+}
+
+int write_full(int fd, const void *p, size_t n)
+{
+  while (n) {
+    ssize_t r = write(fd, p, n);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    p = (const char *)p + r;
+    n -= r;
+  }
+  return 0;
+}
+
+char *file_read(int dirfd, const char *path, size_t max, size_t *len)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *p = NULL;
+  struct stat st;
+  ssize_t r;
+
+  if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+    return pfail("open '%s'", path), NULL;
+  if (fstat(fd, &st) < 0) return pfail("stat '%s'", path), NULL;
+  if ((uint64_t)st.st_size > max)
+    return fail("'%s' is too large (%lld bytes, limit %zu)", path,
+                (long long)st.st_size, max), NULL;
+  p = xmalloc(st.st_size + 1);
+  /* read one byte more than expected to notice a file that grew */
+  if ((r = read_full(fd, p, st.st_size + 1)) < 0)
+    return pfail("read '%s'", path), NULL;
+  if (r > st.st_size) return fail("'%s' changed while read", path), NULL;
+  p[r] = 0;
+  if (len) *len = r;
+  return steal_pointer(&p);
+}
+
+int fsync_dir(int dirfd, const char *path)
+{
+  cleanup_free char *dir = xstrdup(path);
+  cleanup_close int fd = -1;
+  char *slash = strrchr(dir, '/');
+
+  if (slash) *slash = 0;
+  if ((fd = openat(dirfd, slash ? (*dir ? dir : "/") : ".",
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return pfail("open directory of '%s'", path);
+  if (fsync(fd) < 0 && errno != EINVAL) return pfail("fsync '%s'", dir);
+  return 0;
+}
+
+int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
+                      mode_t mode)
+{
+  cleanup_free char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+  int fd;
+
+  if ((fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                   mode)) < 0)
+    return pfail("create '%s'", tmp);
+  if (write_full(fd, p, n) < 0 || fsync(fd) < 0) {
+    pfail("write '%s'", tmp);
+    goto fail;
+  }
+  if (close(fd) < 0) {
+    fd = -1;
+    pfail("close '%s'", tmp);
+    goto fail;
+  }
+  fd = -1;
+  if (renameat(dirfd, tmp, dirfd, path) < 0) {
+    pfail("rename '%s'", tmp);
+    goto fail;
+  }
+  return fsync_dir(dirfd, path);
+fail:
+  if (fd >= 0) close(fd);
+  unlinkat(dirfd, tmp, 0);
+  return -1;
+}
+
+int mkdir_p(int dirfd, const char *path, mode_t mode)
+{
+  cleanup_free char *p = xstrdup(path);
+  char *s = p;
+
+  for (;;) {
+    char *slash = strchr(s + (*s == '/'), '/');
+    if (slash) *slash = 0;
+    if (*p && mkdirat(dirfd, p, mode) < 0 && errno != EEXIST)
+      return pfail("mkdir '%s'", p);
+    if (!slash) break;
+    *slash = '/';
+    s = slash + 1;
+  }
+  return 0;
+}
+
+int rm_rf(int dirfd, const char *path)
+{
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+  int fd, ret = 0;
+
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : pfail("stat '%s'", path);
+  if (!S_ISDIR(st.st_mode)) {
+    if (unlinkat(dirfd, path, 0) < 0 && errno != ENOENT)
+      return pfail("remove '%s'", path);
+    return 0;
+  }
+  if ((fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                   O_CLOEXEC)) < 0)
+    return pfail("open '%s'", path);
+  if (!(d = fdopendir(fd))) {
+    close(fd);
+    return pfail("opendir '%s'", path);
+  }
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (rm_rf(fd, e->d_name) < 0) ret = -1;
+  }
+  closedir(d);
+  if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return pfail("remove '%s'", path);
+  return ret;
+}
+
+char *fmt_size(char *buf, int64_t size)
+{
+  static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB",
+                                       "EB" };
+  double v = size;
+  unsigned i = 0;
+
+  while (v >= 1000 && i + 1 < ARRAY_LEN(units)) {
+    v /= 1000;
+    i++;
+  }
+  snprintf(buf, 32, "%.3g%s", v, units[i]);
+  return buf;
+}
+
+char *fmt_ago(char *buf, time_t then)
+{
+  double d = difftime(time(NULL), then);
+  long s = d, m = s / 60, h = (long)(d / 3600 + 0.5);
+
+  if (s < 1) snprintf(buf, 32, "Less than a second");
+  else if (s == 1) snprintf(buf, 32, "1 second");
+  else if (s < 60) snprintf(buf, 32, "%ld seconds", s);
+  else if (m == 1) snprintf(buf, 32, "About a minute");
+  else if (m < 60) snprintf(buf, 32, "%ld minutes", m);
+  else if (h == 1) snprintf(buf, 32, "About an hour");
+  else if (h < 48) snprintf(buf, 32, "%ld hours", h);
+  else if (h < 24 * 7 * 2) snprintf(buf, 32, "%ld days", h / 24);
+  else if (h < 24 * 30 * 2) snprintf(buf, 32, "%ld weeks", h / 24 / 7);
+  else if (h < 24 * 365 * 2) snprintf(buf, 32, "%ld months", h / 24 / 30);
+  else snprintf(buf, 32, "%ld years", (long)(d / 3600) / 24 / 365);
+  strcat(buf, " ago");
+  return buf;
+}
+
+int time_parse(const char *s, time_t *t)
+{
+  struct tm tm = { 0 };
+  const char *p;
+  long off = 0;
+
+  if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))) return -1;
+  if (*p == '.') {
+    p++;
+    while (isdigit((unsigned char)*p)) p++;
+  }
+  if (*p == '+' || *p == '-') {
+    int hh, mm;
+    if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return -1;
+    off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+    p += 6;
+  } else if (*p == 'Z' || *p == 'z') {
+    p++;
+  }
+  if (*p) return -1;
+  *t = timegm(&tm) - off;
+  return 0;
+}
+
+char *time_fmt(char *buf, time_t t)
+{
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  strftime(buf, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int str_starts(const char *s, const char *prefix)
+{
+  return !strncmp(s, prefix, strlen(prefix));
+}
+
+int str_ends(const char *s, const char *suffix)
+{
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int is_hex(const char *s, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return 0;
+  return 1;
+}
+
+int parse_bytes(const char *s, int64_t *out)
+{
+  char *end;
+  double v = strtod(s, &end);
+  int64_t mul = 1;
+
+  if (end == s || v < 0) return fail("invalid size: '%s'", s);
+  switch (tolower((unsigned char)*end)) {
+  case 0: break;
+  case 'b': mul = 1; break;
+  case 'k': mul = 1LL << 10; break;
+  case 'm': mul = 1LL << 20; break;
+  case 'g': mul = 1LL << 30; break;
+  case 't': mul = 1LL << 40; break;
+  default: return fail("invalid size: '%s'", s);
+  }
+  if (*end && end[1] && !((end[1] == 'b' || end[1] == 'B') && !end[2]) &&
+      !(tolower((unsigned char)*end) == 'b' && !end[1]))
+    return fail("invalid size: '%s'", s);
+  *out = (int64_t)(v * mul);
+  return 0;
+}

@@ -1,0 +1,96 @@
+/* util.h - errors, allocation, cleanup, paths, small string and I/O helpers
+ *
+ * Errors, one way everywhere: a function that fails records why with fail()
+ * or pfail() and returns -1 (or NULL); callers may prefix context with
+ * fail_wrap(). Only core/main.c prints the message, once. */
+#ifndef OCIBOX_UTIL_H
+#define OCIBOX_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <time.h>
+#include <sys/types.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Record an error message; always return -1. pfail() appends strerror(errno)
+ * and keeps errno. fail_wrap() prefixes the recorded message with context. */
+int fail(const char *fmt, ...) PRINTF(1, 2);
+int pfail(const char *fmt, ...) PRINTF(1, 2);
+int fail_wrap(const char *fmt, ...) PRINTF(1, 2);
+/* The recorded message (never NULL). */
+const char *fail_msg(void);
+/* Set by --debug; debug() prints to stderr only then. */
+extern int debug_on;
+void debug(const char *fmt, ...) PRINTF(1, 2);
+
+/* Allocation that cannot fail: on OOM they print and exit(1). */
+void *xmalloc(size_t n);
+void *xzalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
+
+/* Cleanup attributes (crun, bubblewrap): the variable is released when it
+ * goes out of scope unless it was handed out with steal_pointer/steal_fd. */
+void cleanup_freep(void *p);
+void cleanup_closep(int *fd);
+#define cleanup_free __attribute__((cleanup(cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(cleanup_closep)))
+static inline void *steal_ptr_(void **p) { void *r = *p; *p = NULL; return r; }
+#define steal_pointer(pp) steal_ptr_((void **)(pp))
+static inline int steal_fd(int *fd) { int r = *fd; *fd = -1; return r; }
+
+/* A growable array of owned strings, NULL-terminated. */
+struct strv { char **v; size_t n, cap; };
+void strv_add(struct strv *s, char *owned);
+void strv_free(struct strv *s);
+int strv_has(const struct strv *s, const char *str);
+
+/* A growable byte buffer. */
+struct buf { char *p; size_t len, cap; };
+void buf_add(struct buf *b, const void *data, size_t n);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);
+/* NUL-terminate and return p (still owned by b). */
+char *buf_str(struct buf *b);
+
+/* Full reads and writes, retrying on EINTR and short counts. read_full
+ * returns the bytes read (less than n only at end of file) or -1. */
+ssize_t read_full(int fd, void *p, size_t n);
+int write_full(int fd, const void *p, size_t n);
+
+/* Read a whole file (relative to dirfd) into a NUL-terminated buffer the
+ * caller frees; refuse files larger than max ("too large"). */
+char *file_read(int dirfd, const char *path, size_t max, size_t *len);
+/* Write a file atomically: temp file in the same directory, fsync, rename,
+ * fsync the directory. Readers see the old content or the new, never a torn
+ * file. */
+int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
+                      mode_t mode);
+/* fsync the directory containing path (relative to dirfd). */
+int fsync_dir(int dirfd, const char *path);
+/* mkdir -p, relative to dirfd. */
+int mkdir_p(int dirfd, const char *path, mode_t mode);
+/* rm -rf path relative to dirfd, never crossing into other mounts' trees
+ * through symlinks (they are unlinked, not followed). */
+int rm_rf(int dirfd, const char *path);
+
+/* Docker's human forms: "4.26MB" (decimal, 3 significant digits) and
+ * "2 days ago" (go-units HumanDuration). buf must hold 32 bytes. */
+char *fmt_size(char *buf, int64_t size);
+char *fmt_ago(char *buf, time_t then);
+/* Parse an RFC 3339 time ("2024-01-02T03:04:05.123Z", offsets allowed);
+ * -1 on error. Format one in UTC with nanoseconds omitted; buf of 40. */
+int time_parse(const char *s, time_t *t);
+char *time_fmt(char *buf, time_t t);
+
+int str_starts(const char *s, const char *prefix);
+int str_ends(const char *s, const char *suffix);
+int is_hex(const char *s, size_t n);
+/* Parse "123", "10k", "1.5m", "2g" (binary units, as Docker's RAMInBytes). */
+int parse_bytes(const char *s, int64_t *out);
+
+#endif
