@@ -4,7 +4,7 @@ CFLAGS  ?= -Os -pipe
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
            -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
            -I. -Ibuild -Ibuild/deps/include
-LDFLAGS += -static -Wl,--gc-sections -s
+LDFLAGS += -static -Wl,--gc-sections
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
 B       := build
@@ -17,21 +17,27 @@ ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
 
-DEPLIBS := $(B)/deps/lib/libbearssl.a $(B)/deps/lib/liblibtar.a \
-           $(B)/deps/lib/libcjson.a $(B)/deps/lib/libzlib.a
+DEPLIBS := build/deps/lib/libbearssl.a build/deps/lib/liblibtar.a \
+           build/deps/lib/libcjson.a build/deps/lib/libzlib.a
 CORE    := $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_O  := $(CORE:%.c=$(B)/%.o)
 APP_O   := $(ON:%=$(B)/applets/%.o)
 HDRS    := $(wildcard core/*.h) $(B)/config.h
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/*_test.c))
 
-.PHONY: all deps test unit e2e install size clean distclean demo
+.PHONY: all deps test unit install size clean distclean demo setup setup-test
 all: $(B)/ocibox
 
+# What building and testing need, from Debian's packages (a no-op once there).
+setup:
+	@sh scripts/setup.sh build
+setup-test:
+	@sh scripts/setup.sh test
+
 # Third-party sources: fetched (never committed), built with musl-gcc.
-$(B)/src/%/.ocibox-fetched:
+build/src/%/.ocibox-fetched:
 	sh scripts/deps.sh
-$(B)/deps/lib/lib%.a: $(B)/src/%/.ocibox-fetched scripts/build-dep.sh scripts/libtar-config.h
+build/deps/lib/lib%.a: build/src/%/.ocibox-fetched scripts/build-dep.sh scripts/libtar-config.h
 	CC=$(CC) sh scripts/build-dep.sh $*
 deps: $(DEPLIBS)
 
@@ -62,7 +68,8 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_O) $(DEPLIBS)
 	$(if $(V),,@echo "  CC $<";)$(CC) $(CFLAGS) -static -o $@ $< $(CORE_O) $(DEPLIBS)
 
 unit: $(UNITS)
-test: $(B)/ocibox $(UNITS)
+test: setup-test
+	@$(MAKE) --no-print-directory $(B)/ocibox $(UNITS)
 	@sh tests/run.sh $(UNITS)
 
 install: $(B)/ocibox
@@ -74,8 +81,9 @@ size: $(B)/ocibox
 	@size -t $(B)/core/*.o $(B)/applets/*.o 2>/dev/null | sort -k4 -n -r | head -15
 
 # Build, then show the main job on a small image made from busybox-static.
-demo: $(B)/ocibox
-	sh scripts/demo.sh
+demo: setup
+	@$(MAKE) --no-print-directory $(B)/ocibox
+	@sh scripts/demo.sh
 
 clean:
 	rm -rf $(B)/core $(B)/applets $(B)/tests $(B)/ocibox $(B)/*.h $(B)/config.stamp

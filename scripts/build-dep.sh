@@ -37,7 +37,8 @@ libtar)
     sed 's/@LISTHASH_PREFIX@/libtar/g' "$src/listhash/$f.in" > "$gen/$o"
   done
   files="$src/lib/block.c $src/lib/decode.c $src/lib/encode.c $src/lib/handle.c"
-  files="$files $src/lib/util.c $src/lib/append.c $src/compat/strmode.c"
+  files="$files $src/lib/util.c $src/lib/append.c $src/lib/output.c"
+  files="$files $src/compat/strmode.c"
   files="$files $src/compat/strrstr.c $gen/libtar_list.c $gen/libtar_hash.c"
   inc="-I$gen -I$src/lib -I$src/compat"
   cp "$src/lib/libtar.h" "$gen/libtar_listhash.h" "$out/include/" ;;

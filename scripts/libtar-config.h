@@ -1,6 +1,7 @@
 /* config.h for building libtar's codec files with musl (no autoconf run).
  * Only the header codec and writer are compiled (block, decode, encode,
- * handle, util, append); extract.c and wrapper.c are left out on purpose. */
+ * handle, util, append, output); extract.c and wrapper.c are left out on
+ * purpose. */
 #define HAVE_BASENAME 1
 #define HAVE_DIRNAME 1
 #define HAVE_FNMATCH 1
