@@ -47,7 +47,8 @@ static int is_meta(const char *p)
          !strcmp(p, "repositories") || !strcmp(p, "oci-layout");
 }
 
-/* Normalise an archive path: drop "./" and empty components; refuse "..",
+/* Normalise an archive path: drop "./" and empty components, resolve
+ * ".." (refusing one that climbs above the archive's root) and refuse
  * absolute paths and empty names. base (a directory, or "") is prepended
  * for relative symlink targets. Caller frees. */
 static char *norm(const char *base, const char *p)
@@ -61,13 +62,23 @@ static char *norm(const char *base, const char *p)
   for (c = strtok_r(all, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
     if (!strcmp(c, ".")) continue;
     if (!strcmp(c, "..")) {
-      free(b.p);
-      return fail("path '%.200s' leaves the archive", p), NULL;
+      char *slash;
+      if (!b.len) {
+        free(b.p);
+        return fail("path '%.200s' leaves the archive", p), NULL;
+      }
+      slash = strrchr(b.p, '/');
+      b.len = slash ? (size_t)(slash - b.p) : 0;
+      b.p[b.len] = 0;
+      continue;
     }
     if (b.len) buf_add(&b, "/", 1);
     buf_add(&b, c, strlen(c));
   }
-  if (!b.len) return fail("empty path in archive"), NULL;
+  if (!b.len) {
+    free(b.p);
+    return fail("empty path in archive"), NULL;
+  }
   return buf_str(&b);
 }
 

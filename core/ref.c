@@ -169,8 +169,10 @@ int ref_parse(struct ref *r, const char *s, int flags)
   }
   for (char *p = rest; *p; p++)
     if (isupper((unsigned char)*p)) {
-      fail("invalid reference format: repository name (%s) must be "
-           "lowercase", rest);
+      /* Docker names the repository as normalised so far */
+      int lib = !strcmp(r->domain, DEFAULT_DOMAIN) && !strchr(rest, '/');
+      fail("invalid reference format: repository name (%s%s) must be "
+           "lowercase", lib ? "library/" : "", rest);
       goto fail;
     }
   if (!path_ok(rest, strlen(rest)) || str_ends(rest, "/")) {

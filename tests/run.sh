@@ -49,13 +49,19 @@ SKIPPING=""
 
 optional() {
   SKIPPING=""
-  for a in "$@"; do [ -e "$BIN/$a" ] || SKIPPING="$a"; done
+  for a in "$@"; do [ -e "$BIN/$a" ] || SKIPPING="$a not built"; done
+}
+
+# requires TOOL...: skip what follows (in this file) without these tools
+requires() {
+  SKIPPING=""
+  for a in "$@"; do command -v "$a" >/dev/null || SKIPPING="$a missing"; done
 }
 
 # testing NAME COMMAND EXPECTED INFILE STDIN
 testing() {
   if [ -n "$SKIPPING" ]; then
-    SKIP=$((SKIP + 1)); echo "SKIP: $1 ($SKIPPING not built)"; return 0
+    SKIP=$((SKIP + 1)); echo "SKIP: $1 ($SKIPPING)"; return 0
   fi
   printf '%b' "$4" > "$WORK/input"
   printf '%b' "$3" > "$WORK/expected"
@@ -77,7 +83,7 @@ testing() {
 # succeed (exit 0).
 check() {
   if [ -n "$SKIPPING" ]; then
-    SKIP=$((SKIP + 1)); echo "SKIP: $1 ($SKIPPING not built)"; return 0
+    SKIP=$((SKIP + 1)); echo "SKIP: $1 ($SKIPPING)"; return 0
   fi
   name=$1; shift
   if (cd "$WORK" && eval "$*") > "$WORK/actual" 2>&1; then
