@@ -3,7 +3,7 @@ CC      := musl-gcc
 CFLAGS  ?= -Os -pipe
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
            -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-           -I. -Ibuild -Ibuild/deps/include
+           -I. -I$(B) -Ibuild/deps/include
 LDFLAGS += -static -Wl,--gc-sections
 VERSION := 0.1.0
 PREFIX  ?= /usr/local

@@ -9,7 +9,7 @@
 # file's tests when one of those applets is not built.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 export TOP
-OCIBOX=$TOP/build/ocibox
+OCIBOX=${OCIBOX:-$TOP/build/ocibox}
 PASS=0 FAIL=0 SKIP=0
 FAILED=""
 
@@ -44,18 +44,28 @@ export OCIBOX_ROOT=$WORK/store
 cleanup() { rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# Fixtures made without ocibox: a busybox root filesystem tarball from the
+# host's busybox-static, and OCI archives of it (two configs, one layer).
+sh "$TOP/scripts/mkbusybox.sh" "$WORK/rootfs.tar"
+BB_ID=$(sh "$TOP/scripts/mkoci.sh" "$WORK/rootfs.tar" "$WORK/bb-oci.tar" busybox:latest sh)
+BB2_ID=$(sh "$TOP/scripts/mkoci.sh" "$WORK/rootfs.tar" "$WORK/bb2-oci.tar" busybox:latest ls)
+export BB_ID BB2_ID
+
 VERBOSE=${VERBOSE:-}
 SKIPPING=""
 
+OPT_SKIP="" REQ_SKIP=""
 optional() {
-  SKIPPING=""
-  for a in "$@"; do [ -e "$BIN/$a" ] || SKIPPING="$a not built"; done
+  OPT_SKIP=""
+  for a in "$@"; do [ -e "$BIN/$a" ] || OPT_SKIP="$a not built"; done
+  SKIPPING="$OPT_SKIP$REQ_SKIP"
 }
 
 # requires TOOL...: skip what follows (in this file) without these tools
 requires() {
-  SKIPPING=""
-  for a in "$@"; do command -v "$a" >/dev/null || SKIPPING="$a missing"; done
+  REQ_SKIP=""
+  for a in "$@"; do command -v "$a" >/dev/null || REQ_SKIP="$a missing"; done
+  SKIPPING="$OPT_SKIP$REQ_SKIP"
 }
 
 # testing NAME COMMAND EXPECTED INFILE STDIN
@@ -97,7 +107,7 @@ check() {
 }
 
 for t in ${TESTS:-$TOP/tests/*.test}; do
-  SKIPPING=""
+  SKIPPING="" OPT_SKIP="" REQ_SKIP=""
   echo "== $(basename "$t")"
   . "$t"
 done
