@@ -176,9 +176,7 @@ int ref_parse(struct ref *r, const char *s, int flags)
       goto fail;
     }
   if (!path_ok(rest, strlen(rest)) || str_ends(rest, "/")) {
-    fail(*rest ? "invalid reference format"
-               : "invalid reference format: repository name must have at "
-                 "least one component");
+    fail("invalid reference format");
     goto fail;
   }
   if (!strcmp(r->domain, DEFAULT_DOMAIN) && !strchr(rest, '/'))
