@@ -4,7 +4,7 @@ CFLAGS  ?= -Os -pipe
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation \
            -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
            -I. -I$(B) -Ibuild/deps/include
-LDFLAGS += -static -Wl,--gc-sections
+LDFLAGS += -static -Wl,--gc-sections -s
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
 B       := build
