@@ -9,3 +9,6 @@ APPLET_save    = y
 APPLET_load    = y
 APPLET_import  = y
 APPLET_prune   = y
+APPLET_run     = y
+APPLET_ps      = y
+APPLET_rm      = y

@@ -1,0 +1,399 @@
+/* run.c - run a command in a new container
+ * See https://docs.docker.com/reference/cli/docker/container/run/ */
+#include "core/core.h"
+#include "core/container.h"
+#include "core/image.h"
+#include "core/layer.h"
+#include "core/ref.h"
+#include "core/sandbox.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+static const char usage[] =
+"usage: run [OPTIONS] IMAGE [COMMAND [ARG...]]\n\n"
+"Run COMMAND (default: the image's Entrypoint and Cmd) in a new container:\n"
+"an overlay of the image's layers, new mount, PID, UTS, IPC, cgroup and\n"
+"network namespaces, Docker's default capabilities, no_new_privs.\n\n"
+"--name NAME        name the container\n"
+"--rm               remove the container when it exits\n"
+"-d, --detach       run in the background, print the container ID\n"
+"-i, --interactive  keep standard input open\n"
+"-t, --tty          (accepted; no terminal is allocated yet)\n"
+"-e, --env K=V      set an environment variable (K alone: from the host)\n"
+"--env-file FILE    read K=V lines\n"
+"-w, --workdir DIR  working directory inside the container\n"
+"-u, --user U[:G]   user and group, names from the image's /etc/passwd\n"
+"-h, --hostname H   container host name (default: the short ID)\n"
+"-v, --volume SRC:DST[:ro]  bind mount a host path\n"
+"--read-only        mount the root file system read-only\n"
+"--entrypoint CMD   override the image's entrypoint\n"
+"--network host|none  share the host's network, or none (default)\n"
+"-m, --memory N     memory limit (k, m, g)\n"
+"--pids-limit N     process limit\n"
+"--cpus N           CPU quota, e.g. 0.5\n"
+"--init             run an init as PID 1 that reaps zombies and forwards\n"
+"                   signals\n"
+"--cap-add CAP, --cap-drop CAP  change the capability set (or ALL)\n"
+"--privileged       all capabilities, no masked paths, no no_new_privs\n";
+
+static char *name, *workdir, *user, *hostname, *entrypoint, *network,
+            *memory, *cpus;
+static int rm, detach, interactive, tty, readonly, init, privileged;
+static long pids_limit;
+static struct strv envs, envfiles, volumes, capadd, capdrop;
+static const struct opt opts[] = {
+  OPT_STR(0, "name", &name), OPT_FLAG(0, "rm", &rm),
+  OPT_FLAG('d', "detach", &detach), OPT_FLAG('i', "interactive", &interactive),
+  OPT_FLAG('t', "tty", &tty), OPT_LIST('e', "env", &envs),
+  OPT_LIST(0, "env-file", &envfiles), OPT_STR('w', "workdir", &workdir),
+  OPT_STR('u', "user", &user), OPT_STR('h', "hostname", &hostname),
+  OPT_LIST('v', "volume", &volumes), OPT_FLAG(0, "read-only", &readonly),
+  OPT_STR(0, "entrypoint", &entrypoint), OPT_STR(0, "network", &network),
+  OPT_STR(0, "net", &network), OPT_STR('m', "memory", &memory),
+  OPT_INT(0, "pids-limit", &pids_limit), OPT_STR(0, "cpus", &cpus),
+  OPT_FLAG(0, "init", &init), OPT_LIST(0, "cap-add", &capadd),
+  OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
+  OPT_END
+};
+
+static void env_add(struct strv *env, const char *kv)
+{
+  size_t k = strcspn(kv, "=");
+
+  for (size_t i = 0; i < env->n; i++)
+    if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
+      free(env->v[i]);
+      env->v[i] = xstrdup(kv);
+      return;
+    }
+  strv_add(env, xstrdup(kv));
+}
+
+/* -e K=V, or -e K: the host's value, skipped when unset (as Docker). */
+static void env_opt(struct strv *env, const char *kv)
+{
+  if (!strchr(kv, '=')) {
+    const char *v = getenv(kv);
+    if (v) {
+      cleanup_free char *s = xasprintf("%s=%s", kv, v);
+      env_add(env, s);
+    }
+    return;
+  }
+  env_add(env, kv);
+}
+
+static int env_file(struct strv *env, const char *path)
+{
+  cleanup_free char *text = file_read(AT_FDCWD, path, 1 << 20, NULL);
+  char *save = NULL;
+
+  if (!text) return -1;
+  for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n",
+                                                               &save)) {
+    while (*l == ' ' || *l == '\t') l++;
+    if (*l && *l != '#') env_opt(env, l);
+  }
+  return 0;
+}
+
+/* The files the container sees as /etc/hostname, hosts, resolv.conf. */
+static int etc_files(struct store *s, struct container *c, const char *host)
+{
+  cleanup_free char *hn = container_path(c, "hostname");
+  cleanup_free char *hs = container_path(c, "hosts");
+  cleanup_free char *rs = container_path(c, "resolv.conf");
+  cleanup_free char *hosts = NULL, *resolv = NULL, *line = NULL;
+  size_t n = 0;
+
+  line = xasprintf("%s\n", host);
+  if (network && !strcmp(network, "host"))
+    hosts = file_read(AT_FDCWD, "/etc/hosts", 1 << 20, &n);
+  if (!hosts)
+    hosts = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                      "ip6-loopback\nfe00::0\tip6-localnet\nff00::0\t"
+                      "ip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\t"
+                      "ip6-allrouters\n127.0.1.1\t%s\n", host);
+  if (!(resolv = file_read(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &n)))
+    resolv = xstrdup("");
+  if (file_write_atomic(s->dfd, hn, line, strlen(line), 0644) < 0 ||
+      file_write_atomic(s->dfd, hs, hosts, strlen(hosts), 0644) < 0 ||
+      file_write_atomic(s->dfd, rs, resolv, strlen(resolv), 0644) < 0)
+    return -1;
+  return 0;
+}
+
+/* Unpack the image's layers (once, shared by every container) and give
+ * each a short name under l/ so that 100+ layers fit one mount call. */
+static int layers(struct store *s, struct image *img, struct strv *lowers)
+{
+  cJSON *ids = json_arr(json_obj(img->config, "rootfs"), "diff_ids");
+
+  if (mkdir_p(s->dfd, "l", 0755) < 0) return -1;
+  for (size_t i = img->m.nlayers; i-- > 0;) {
+    const char *diff = cJSON_GetArrayItem(ids, i)->valuestring;
+    cleanup_free char *link = xasprintf("l/%.12s", digest_hex(diff));
+    cleanup_free char *target = xasprintf("../layers/%s", digest_hex(diff));
+    if (layer_unpack(s, img->m.layers[i].digest, diff) < 0)
+      return fail_wrap("layer %s", img->m.layers[i].digest);
+    if (symlinkat(target, s->dfd, link) < 0 && errno != EEXIST)
+      return pfail("link '%s'", link);
+    strv_add(lowers, steal_pointer(&link));
+  }
+  /* an image without layers still needs one lower directory */
+  if (!img->m.nlayers) {
+    if (mkdir_p(s->dfd, "layers/empty", 0755) < 0) return -1;
+    strv_add(lowers, xstrdup("layers/empty"));
+  }
+  return 0;
+}
+
+static void now_in(cJSON *state, const char *key)
+{
+  char t[40];
+  json_set_str(state, key, time_fmt(t, time(NULL)));
+}
+
+static int run_main(int argc, char **argv)
+{
+  struct strv env = { 0 }, args = { 0 }, lowers = { 0 };
+  cleanup_free char *rootabs = NULL, *mntp = NULL, *upper = NULL,
+                    *work = NULL, *etcd = NULL, *cgname = NULL;
+  struct sb_bind *binds = NULL;
+  struct sb_spec sp;
+  struct container c;
+  struct image *v;
+  struct store s;
+  cJSON *idx, *icfg, *cfg, *e;
+  char rp[4096];
+  int k, code, ret, pfd[2] = { -1, -1 };
+  uint64_t caps = sb_default_caps();
+  pid_t pid;
+
+  if (network && strcmp(network, "host") && strcmp(network, "none") &&
+      strcmp(network, "default") && strcmp(network, "bridge"))
+    return fail("network %s not found", network), 125;
+  for (size_t i = 0; i < capadd.n; i++) {
+    int64_t m = sb_cap_parse(capadd.v[i]);
+    if (m < 0) return fail_print(), 125;
+    caps |= m;
+  }
+  for (size_t i = 0; i < capdrop.n; i++) {
+    int64_t m = sb_cap_parse(capdrop.v[i]);
+    if (m < 0) return fail_print(), 125;
+    caps &= ~m;
+  }
+  memset(&sp, 0, sizeof(sp));
+  if (memory && parse_bytes(memory, &sp.memory) < 0) return fail_print(), 125;
+  if (cpus && (sp.cpus = strtod(cpus, NULL)) <= 0)
+    return fail("invalid argument \"%s\" for \"--cpus\" flag", cpus),
+           fail_print(), 125;
+  sp.pids = pids_limit;
+
+  if (store_open(&s, STORE_WRITE) < 0 || !(idx = store_index_load(&s)))
+    return fail_print(), 125;
+  {
+    size_t n = 0;
+    image_list(&s, idx, &v, &n);
+    if ((k = image_find(v, n, argv[0])) < 0) {
+      struct ref r;
+      if (ref_parse(&r, argv[0], REF_DEFAULT_TAG) == 0) {
+        cleanup_free char *fam = ref_familiar(&r);
+        fprintf(stderr, "Unable to find image '%s' locally\n", fam);
+        ref_free(&r);
+      }
+      return fail_print(), 125;
+    }
+  }
+  icfg = json_obj(v[k].config, "config");
+
+  /* environment: the image's, then -e and --env-file */
+  cJSON_ArrayForEach(e, json_arr(icfg, "Env"))
+    if (cJSON_IsString(e)) env_add(&env, e->valuestring);
+  if (!strv_has(&env, "PATH")) {
+    int has = 0;
+    for (size_t i = 0; i < env.n; i++) has |= str_starts(env.v[i], "PATH=");
+    if (!has) env_add(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+                      "/usr/bin:/sbin:/bin");
+  }
+  for (size_t i = 0; i < envfiles.n; i++)
+    if (env_file(&env, envfiles.v[i]) < 0) return fail_print(), 125;
+  for (size_t i = 0; i < envs.n; i++) env_opt(&env, envs.v[i]);
+
+  /* command: entrypoint + (arguments or the image's Cmd) */
+  if (entrypoint) {
+    if (*entrypoint) strv_add(&args, xstrdup(entrypoint));
+  } else {
+    cJSON_ArrayForEach(e, json_arr(icfg, "Entrypoint"))
+      if (cJSON_IsString(e)) strv_add(&args, xstrdup(e->valuestring));
+  }
+  if (argc > 1)
+    for (int i = 1; i < argc; i++) strv_add(&args, xstrdup(argv[i]));
+  else if (!entrypoint)
+    cJSON_ArrayForEach(e, json_arr(icfg, "Cmd"))
+      if (cJSON_IsString(e)) strv_add(&args, xstrdup(e->valuestring));
+  if (!args.n) return fail("no command specified"), fail_print(), 125;
+
+  for (size_t i = 0; i < volumes.n; i++) {
+    char *src = xstrdup(volumes.v[i]), *dst = strchr(src, ':'), *mode;
+    if (!dst || *src != '/') {
+      return fail("invalid volume specification: '%s' (named volumes are "
+                  "not supported: use an absolute host path)", volumes.v[i]),
+             fail_print(), 125;
+    }
+    *dst++ = 0;
+    if ((mode = strchr(dst, ':'))) *mode++ = 0;
+    if (*dst != '/')
+      return fail("invalid volume specification: '%s'", volumes.v[i]),
+             fail_print(), 125;
+    binds = xrealloc(binds, (sp.nbinds + 1) * sizeof(*binds));
+    binds[sp.nbinds++] = (struct sb_bind){ src, dst, mode &&
+                                           !strcmp(mode, "ro") };
+  }
+
+  if (layers(&s, &v[k], &lowers) < 0) return fail_print(), 125;
+
+  /* the record */
+  cfg = cJSON_CreateObject();
+  cJSON_AddStringToObject(cfg, "Image", v[k].id);
+  cJSON_AddStringToObject(cfg, "ImageName", argv[0]);
+  cJSON_AddStringToObject(cfg, "Path", args.v[0]);
+  e = cJSON_AddArrayToObject(cfg, "Args");
+  for (size_t i = 1; i < args.n; i++)
+    cJSON_AddItemToArray(e, cJSON_CreateString(args.v[i]));
+  e = cJSON_AddArrayToObject(cfg, "Env");
+  for (size_t i = 0; i < env.n; i++)
+    cJSON_AddItemToArray(e, cJSON_CreateString(env.v[i]));
+  {
+    char t[40];
+    cJSON_AddStringToObject(cfg, "Created", time_fmt(t, time(NULL)));
+  }
+  cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
+  if (container_create(&s, &c, name, cfg) < 0) return fail_print(), 125;
+  if (!hostname) {
+    static char shortid[13];
+    snprintf(shortid, sizeof(shortid), "%.12s", c.id);
+    hostname = shortid;
+  }
+  env_add(&env, xasprintf("HOSTNAME=%s", hostname));
+  {
+    int has = 0;
+    for (size_t i = 0; i < env.n; i++) has |= str_starts(env.v[i], "HOME=");
+    if (!has) env_add(&env, "HOME=/root");
+  }
+  upper = container_path(&c, "upper");
+  work = container_path(&c, "work");
+  mntp = container_path(&c, "rootfs");
+  if (mkdir_p(s.dfd, upper, 0755) < 0 || mkdir_p(s.dfd, work, 0700) < 0 ||
+      mkdir_p(s.dfd, mntp, 0755) < 0 || etc_files(&s, &c, hostname) < 0 ||
+      !realpath(s.root, rp))
+    goto fail;
+  rootabs = xasprintf("%s/%s", rp, mntp);
+  etcd = xasprintf("%s/containers/%s", rp, c.id);
+  cgname = xasprintf("ocibox/%s", c.id);
+
+  sp.storepath = rp;
+  sp.lowers = lowers.v;
+  sp.nlowers = lowers.n;
+  sp.upper = upper;
+  sp.work = work;
+  sp.mnt = mntp;
+  sp.rootpath = rootabs;
+  sp.etc_dir = etcd;
+  sp.argv = args.v;
+  sp.envp = env.v;
+  sp.cwd = workdir ? workdir : json_str(icfg, "WorkingDir");
+  sp.user = user ? user : json_str(icfg, "User");
+  sp.hostname = hostname;
+  sp.binds = binds;
+  sp.net_host = network && !strcmp(network, "host");
+  sp.readonly = readonly;
+  sp.privileged = privileged;
+  sp.init = init;
+  sp.caps = caps;
+  sp.cgroup_name = cgname;
+  /* writers wait for nobody while the container runs */
+  close(s.lockfd);
+  s.lockfd = -1;
+
+  if (detach) {
+    /* the monitor: a child in its own session that starts the container,
+     * reports the outcome through a pipe, then waits and records */
+    int logfd;
+    cleanup_free char *logp = container_path(&c, "log");
+    if (pipe2(pfd, O_CLOEXEC) < 0) goto fail;
+    if ((pid = fork()) < 0) goto fail;
+    if (pid) {
+      char buf[1024];
+      ssize_t n;
+      close(pfd[1]);
+      n = read(pfd[0], buf, sizeof(buf) - 1);
+      if (n > 1 && buf[0] == 'E') {
+        buf[n] = 0;
+        fprintf(stderr, "run: %s\n", buf + 2);
+        return buf[1];
+      }
+      printf("%s\n", c.id);
+      return 0;
+    }
+    close(pfd[0]);
+    setsid();
+    if ((logfd = openat(s.dfd, logp, O_WRONLY | O_CREAT | O_APPEND |
+                        O_CLOEXEC, 0600)) < 0)
+      _exit(125);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+    {
+      int nul = open("/dev/null", O_RDONLY);
+      dup2(nul, 0);
+    }
+  } else if (!interactive) {
+    /* without -i the container's standard input is empty, as Docker's */
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0) dup2(nul, 0), close(nul);
+  }
+
+  if ((pid = sb_start(&sp, &code)) < 0) {
+    if (detach) {
+      char buf[1100];
+      int n = snprintf(buf, sizeof(buf), "E%c%s", code, fail_msg());
+      write(pfd[1], buf, n);
+    } else {
+      fail_print();
+    }
+    json_set_str(c.state, "Status", "exited");
+    cJSON_AddNumberToObject(c.state, "ExitCode", code);
+    now_in(c.state, "FinishedAt");
+    container_save_state(&s, &c);
+    sb_cgroup_remove(cgname);
+    if (rm) container_remove(&s, &c);
+    if (detach) _exit(code);
+    return code;
+  }
+  json_set_str(c.state, "Status", "running");
+  cJSON_AddNumberToObject(c.state, "Pid", pid);
+  cJSON_AddNumberToObject(c.state, "StartTime", container_proc_start(pid));
+  cJSON_AddStringToObject(c.state, "BootId", container_boot_id());
+  now_in(c.state, "StartedAt");
+  container_save_state(&s, &c);
+  if (detach) {
+    write(pfd[1], "OK", 2);
+    close(pfd[1]);
+  }
+  ret = sb_wait(pid);
+  json_set_str(c.state, "Status", "exited");
+  json_set(c.state, "ExitCode", cJSON_CreateNumber(ret));
+  now_in(c.state, "FinishedAt");
+  container_save_state(&s, &c);
+  sb_cgroup_remove(cgname);
+  if (rm) container_remove(&s, &c);
+  if (detach) _exit(ret);
+  return ret;
+fail:
+  fail_print();
+  container_remove(&s, &c);
+  return 125;
+}
+
+APPLET_X(run, 1, -1, APPLET_STOP);

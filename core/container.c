@@ -1,0 +1,270 @@
+/* container.c - container records */
+#include "core/container.h"
+#include "core/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* see container.h */
+
+static const char *const adjectives[] = {
+  "admiring", "brave", "calm", "clever", "dreamy", "eager", "festive",
+  "gallant", "happy", "jolly", "keen", "lucid", "modest", "nifty", "quirky",
+  "serene", "sharp", "stoic", "tender", "vibrant", "wizardly", "zealous",
+};
+static const char *const names[] = {
+  "babbage", "curie", "darwin", "euler", "fermi", "galileo", "hopper",
+  "hypatia", "kepler", "lovelace", "meitner", "newton", "noether", "pascal",
+  "ritchie", "shannon", "tesla", "thompson", "turing", "wozniak",
+};
+
+char *container_path(const struct container *c, const char *name)
+{
+  return xasprintf("containers/%s/%s", c->id, name);
+}
+
+const char *container_boot_id(void)
+{
+  static char id[64];
+  int fd;
+  ssize_t n;
+
+  if (*id) return id;
+  if ((fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC))
+      < 0)
+    return "";
+  n = read(fd, id, sizeof(id) - 1);
+  close(fd);
+  id[n > 0 ? n : 0] = 0;
+  if (n > 0 && id[n - 1] == '\n') id[n - 1] = 0;
+  return id;
+}
+
+uint64_t container_proc_start(int pid)
+{
+  char path[64], buf[1024], *p;
+  unsigned long long start = 0;
+  int fd, i;
+  ssize_t n;
+
+  if (pid <= 0) return 0;
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+  n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  /* the command name may hold spaces: count fields after its ')' */
+  if (!(p = strrchr(buf, ')'))) return 0;
+  for (i = 2; *p && i < 22; p++)
+    if (*p == ' ') i++;
+  sscanf(p, "%llu", &start);
+  return start;
+}
+
+static int load(struct store *s, const char *id, struct container *c)
+{
+  cleanup_free char *cp = xasprintf("containers/%s/config.json", id);
+  cleanup_free char *sp = xasprintf("containers/%s/state.json", id);
+
+  memset(c, 0, sizeof(*c));
+  snprintf(c->id, sizeof(c->id), "%s", id);
+  if (!(c->config = json_read(s->dfd, cp, JSON_MAX))) return -1;
+  if (!(c->state = json_read(s->dfd, sp, JSON_MAX)))
+    c->state = cJSON_CreateObject();
+  return 0;
+}
+
+void container_free(struct container *c)
+{
+  cJSON_Delete(c->config);
+  cJSON_Delete(c->state);
+  memset(c, 0, sizeof(*c));
+}
+
+int container_list(struct store *s, struct container **v, size_t *n)
+{
+  cleanup_close int fd = -1;
+  struct dirent *e;
+  DIR *d;
+
+  *v = NULL;
+  *n = 0;
+  if (s->dfd < 0 || (fd = openat(s->dfd, "containers", O_RDONLY |
+                                 O_DIRECTORY | O_CLOEXEC)) < 0 ||
+      !(d = fdopendir(fd)))
+    return 0;
+  fd = -1;
+  while ((e = readdir(d))) {
+    if (strlen(e->d_name) != 64 || !is_hex(e->d_name, 64)) continue;
+    *v = xrealloc(*v, (*n + 1) * sizeof(**v));
+    if (load(s, e->d_name, &(*v)[*n]) == 0) (*n)++;
+    else container_free(&(*v)[*n]);
+  }
+  closedir(d);
+  return 0;
+}
+
+void container_list_free(struct container *v, size_t n)
+{
+  for (size_t i = 0; i < n; i++) container_free(&v[i]);
+  free(v);
+}
+
+int container_find(struct store *s, const char *key, struct container *c)
+{
+  struct container *v;
+  size_t n;
+  int found = -1;
+
+  container_list(s, &v, &n);
+  for (size_t i = 0; i < n && found < 0; i++) {
+    const char *name = json_str(v[i].config, "Name");
+    if (!strcmp(v[i].id, key) || (name && !strcmp(name, key) ) ||
+        (name && *key != '/' && name[0] == '/' && !strcmp(name + 1, key)))
+      found = i;
+  }
+  if (found < 0 && *key && is_hex(key, strlen(key)))
+    for (size_t i = 0; i < n; i++) {
+      if (strncmp(v[i].id, key, strlen(key))) continue;
+      if (found >= 0) {
+        container_list_free(v, n);
+        return fail("multiple containers match '%s'", key);
+      }
+      found = i;
+    }
+  if (found < 0) {
+    container_list_free(v, n);
+    return fail("No such container: %s", key);
+  }
+  *c = v[found];
+  memset(&v[found], 0, sizeof(v[found]));
+  container_list_free(v, n);
+  return 0;
+}
+
+int container_create(struct store *s, struct container *c, const char *name,
+                     cJSON *config)
+{
+  unsigned char rnd[32];
+  cleanup_free char *dir = NULL, *cp = NULL, *gen = NULL, *text = NULL;
+  struct container other;
+  int fd;
+
+  memset(c, 0, sizeof(*c));
+  if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) < 0 ||
+      read_full(fd, rnd, sizeof(rnd)) != sizeof(rnd)) {
+    if (fd >= 0) close(fd);
+    return pfail("read /dev/urandom");
+  }
+  close(fd);
+  for (int i = 0; i < 32; i++) sprintf(c->id + 2 * i, "%02x", rnd[i]);
+  if (name) {
+    const char *p = name;
+    if (!*p || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789", *p))
+      return fail("Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-]"
+                  " are allowed", name);
+    for (; *p; p++)
+      if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789_.-", *p))
+        return fail("Invalid container name (%s), only [a-zA-Z0-9]"
+                    "[a-zA-Z0-9_.-] are allowed", name);
+    if (container_find(s, name, &other) == 0) {
+      fail("Conflict. The container name \"/%s\" is already in use by "
+           "container \"%s\". You have to remove (or rename) that container "
+           "to be able to reuse that name.", name, other.id);
+      container_free(&other);
+      return -1;
+    }
+  } else {
+    for (int tries = 0; tries < 20; tries++) {
+      free(gen);
+      gen = xasprintf("%s_%s", adjectives[rnd[tries % 32] %
+                      ARRAY_LEN(adjectives)], names[rnd[(tries + 7) % 32] %
+                      ARRAY_LEN(names)]);
+      if (tries >= 10) {
+        char *g = xasprintf("%s%d", gen, rnd[tries] % 10);
+        free(gen);
+        gen = g;
+      }
+      if (container_find(s, gen, &other) < 0) break;
+      container_free(&other);
+    }
+    name = gen;
+  }
+  json_set_str(config, "Name", name);
+  dir = xasprintf("containers/%s", c->id);
+  if (mkdir_p(s->dfd, dir, 0700) < 0) return -1;
+  cp = xasprintf("%s/config.json", dir);
+  text = json_print(config);
+  if (file_write_atomic(s->dfd, cp, text, strlen(text), 0600) < 0) {
+    rm_rf(s->dfd, dir);
+    return -1;
+  }
+  c->config = config;
+  c->state = cJSON_CreateObject();
+  json_set_str(c->state, "Status", "created");
+  return 0;
+}
+
+int container_save_state(struct store *s, struct container *c)
+{
+  cleanup_free char *p = container_path(c, "state.json");
+  cleanup_free char *text = json_print(c->state);
+
+  return file_write_atomic(s->dfd, p, text, strlen(text), 0600);
+}
+
+int container_status(const struct container *c)
+{
+  const char *st = json_str(c->state, "Status");
+  int pid = json_int(c->state, "Pid", 0);
+  const char *boot = json_str(c->state, "BootId");
+
+  if (!st || !strcmp(st, "created")) return CT_CREATED;
+  if (!strcmp(st, "running") || !strcmp(st, "paused")) {
+    if (pid > 0 && boot && !strcmp(boot, container_boot_id()) &&
+        container_proc_start(pid) ==
+          (uint64_t)json_int(c->state, "StartTime", -1))
+      return !strcmp(st, "paused") ? CT_PAUSED : CT_RUNNING;
+    return CT_EXITED;
+  }
+  return CT_EXITED;
+}
+
+char *container_status_text(const struct container *c, char *buf)
+{
+  char ago[40];
+  time_t t = 0;
+  int st = container_status(c);
+
+  if (st == CT_CREATED) return strcpy(buf, "Created");
+  if (st == CT_RUNNING || st == CT_PAUSED) {
+    time_parse(json_str(c->state, "StartedAt"), &t);
+    fmt_ago(ago, t);
+    ago[strlen(ago) - 4] = 0;   /* "2 minutes ago" -> "2 minutes" */
+    snprintf(buf, 64, "Up %s%s", ago, st == CT_PAUSED ? " (Paused)" : "");
+    return buf;
+  }
+  if (time_parse(json_str(c->state, "FinishedAt"), &t) < 0) t = 0;
+  snprintf(buf, 64, "Exited (%d) %s", (int)json_int(c->state, "ExitCode",
+           -1), t ? fmt_ago(ago, t) : "");
+  return buf;
+}
+
+int container_remove(struct store *s, const struct container *c)
+{
+  cleanup_free char *dir = xasprintf("containers/%s", c->id);
+
+  if (rm_rf(s->dfd, dir) < 0) return fail_wrap("remove container %.12s",
+                                               c->id);
+  return 0;
+}

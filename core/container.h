@@ -1,0 +1,57 @@
+/* container.h - container records: id, name, image, config, state, logs
+ *
+ *   containers/<id>/config.json   what was asked (written once, atomically)
+ *   containers/<id>/state.json    pid, status, exit code, times (atomic)
+ *   containers/<id>/upper, work   the overlay's writable layer
+ *   containers/<id>/rootfs        mount point (mounted only inside the
+ *                                 container's own mount namespace)
+ *   containers/<id>/hostname, hosts, resolv.conf, log
+ *
+ * A container is "running" only if its recorded pid is alive with the same
+ * start time in the same boot: after a reboot or a kill -9 of the monitor
+ * it reads as exited, never as a corrupt record. */
+#ifndef OCIBOX_CONTAINER_H
+#define OCIBOX_CONTAINER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "core/json.h"
+#include "core/store.h"
+
+enum { CT_CREATED, CT_RUNNING, CT_EXITED, CT_PAUSED };
+
+struct container {
+  char id[65];
+  cJSON *config;      /* owned: Name, Image, ImageName, Path, Args, ... */
+  cJSON *state;       /* owned: Pid, StartTime, BootId, Status, ExitCode,
+                         Created, StartedAt, FinishedAt */
+};
+
+/* Allocate an id and a name (Docker's "adjective_name" when name is NULL),
+ * create the directory and write config.json. -1 if the name is taken. */
+int container_create(struct store *s, struct container *c, const char *name,
+                     cJSON *config);
+/* Find by full id, unique id prefix, or name. */
+int container_find(struct store *s, const char *key, struct container *c);
+/* Every container; caller frees with container_list_free. */
+int container_list(struct store *s, struct container **v, size_t *n);
+void container_list_free(struct container *v, size_t n);
+void container_free(struct container *c);
+
+/* Write state.json atomically. */
+int container_save_state(struct store *s, struct container *c);
+/* CT_* from the state, checking that a "running" pid is really ours. */
+int container_status(const struct container *c);
+/* "Up 2 minutes", "Exited (0) 3 seconds ago", "Created". buf of 64. */
+char *container_status_text(const struct container *c, char *buf);
+/* A process's start time (field 22 of /proc/PID/stat), 0 if gone. */
+uint64_t container_proc_start(int pid);
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" if unknown. */
+const char *container_boot_id(void);
+/* Delete the container's directory (it must not be running). */
+int container_remove(struct store *s, const struct container *c);
+/* "containers/<id>/<name>"; caller frees. */
+char *container_path(const struct container *c, const char *name);
+
+#endif

@@ -1,0 +1,29 @@
+/* layer.h - layer tarballs onto disk, hardened: every path stays inside the
+ * layer directory, whiteouts become overlayfs whiteouts
+ * See https://github.com/opencontainers/image-spec/blob/main/layer.md */
+#ifndef OCIBOX_LAYER_H
+#define OCIBOX_LAYER_H
+
+#include "core/io.h"
+#include "core/store.h"
+
+enum {
+  LAYER_OVERLAY = 1,   /* .wh.X -> 0:0 char device X; opaque -> xattr */
+  LAYER_APPLY = 2,     /* flatten onto the tree: .wh.X deletes X */
+};
+
+/* Extract an uncompressed layer tar read from in into the directory dirfd.
+ * Paths with ".." that climb out, and anything that would be reached
+ * through a symlink leaving the directory, are refused (openat2
+ * RESOLVE_IN_ROOT where the kernel has it; without it, symlinked parent
+ * directories are refused). A truncated entry is an error. -1 with the
+ * entry named. */
+int layer_extract(int dirfd, struct io_reader *in, int flags);
+
+/* Unpack a layer blob of the store (gzip or plain) into
+ * layers/<diff_id hex>/: into a temporary directory first, its
+ * uncompressed digest checked against diff_id, synced, then renamed into
+ * place. 0 at once if it is there already. */
+int layer_unpack(struct store *s, const char *blob, const char *diff_id);
+
+#endif
