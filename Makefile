@@ -72,9 +72,13 @@ test: setup-test
 	@$(MAKE) --no-print-directory $(B)/ocibox $(UNITS)
 	@sh tests/run.sh $(UNITS)
 
+# names that would shadow the system's own commands get no symlink unless
+# NOLINK is emptied; they stay reachable as "docker rm", "ocibox ps"
+NOLINK ?= rm ps export
 install: $(B)/ocibox
 	install -D -m 0755 $(B)/ocibox $(DESTDIR)$(PREFIX)/bin/ocibox
-	for a in $(ON) docker; do ln -sf ocibox $(DESTDIR)$(PREFIX)/bin/$$a; done
+	for a in $(filter-out $(NOLINK),$(ON)) docker; do \
+	  ln -sf ocibox $(DESTDIR)$(PREFIX)/bin/$$a; done
 
 size: $(B)/ocibox
 	@ls -l $(B)/ocibox | awk '{print "build/ocibox: " $$5 " bytes"}'

@@ -174,15 +174,16 @@ static int run_main(int argc, char **argv)
   if (network && strcmp(network, "host") && strcmp(network, "none") &&
       strcmp(network, "default") && strcmp(network, "bridge"))
     return fail("network %s not found", network), 125;
-  for (size_t i = 0; i < capadd.n; i++) {
-    int64_t m = sb_cap_parse(capadd.v[i]);
-    if (m < 0) return fail_print(), 125;
-    caps |= m;
-  }
-  for (size_t i = 0; i < capdrop.n; i++) {
-    int64_t m = sb_cap_parse(capdrop.v[i]);
-    if (m < 0) return fail_print(), 125;
-    caps &= ~m;
+  /* Docker's order: the default set less --cap-drop (ALL empties it),
+   * then --cap-add on top */
+  for (int pass = 0; pass < 2; pass++) {
+    struct strv *l = pass ? &capadd : &capdrop;
+    for (size_t i = 0; i < l->n; i++) {
+      int64_t m = sb_cap_parse(l->v[i]);
+      if (m < 0) return fail_print(), 125;
+      if (pass) caps |= m;
+      else caps &= ~m;
+    }
   }
   memset(&sp, 0, sizeof(sp));
   if (memory && parse_bytes(memory, &sp.memory) < 0) return fail_print(), 125;

@@ -154,12 +154,18 @@ static void mount_in(int root, const char *src, const char *dst,
   if (mount(src, proc, type, flags, data) < 0)
     die(125, "mount %s on '%s': %s", type ? type : src, dst,
         strerror(errno));
-  /* read-only binds need a remount: MS_RDONLY is ignored on the first */
-  if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
-      mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-            (flags & MS_REC), NULL) < 0)
-    die(125, "remount '%s' read-only: %s", dst, strerror(errno));
   close(fd);
+  /* read-only binds need a remount: MS_RDONLY is ignored on the first;
+   * open the path again to reach the new mount, not the one beneath */
+  if ((flags & MS_BIND) && (flags & MS_RDONLY)) {
+    if ((fd = open_in_root(root, dst, file)) < 0)
+      die(125, "open '%s': %s", dst, strerror(errno));
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+              (flags & MS_REC), NULL) < 0)
+      die(125, "remount '%s' read-only: %s", dst, strerror(errno));
+    close(fd);
+  }
 }
 
 static const struct { const char *name; int major, minor; } devices[] = {
@@ -319,6 +325,8 @@ static void set_user(const char *spec)
     else die(125, "unable to find group %s: no matching entries in group "
              "file", g);
   }
+  /* the primary group is among the supplementary ones, as with Docker */
+  groups[ng++] = gid;
   if (*uname) lookup("/etc/group", "", &x, NULL, uname, groups, &ng);
   if (setgroups(ng, groups) < 0) die(125, "setgroups: %s", strerror(errno));
   if (setgid(gid) < 0) die(125, "setgid %ld: %s", gid, strerror(errno));
@@ -330,18 +338,22 @@ struct cap_hdr { uint32_t version; int pid; };
 struct cap_data { uint32_t effective, permitted, inheritable; };
 #define CAP_V3 0x20080522
 
+/* The bounding set: nothing outside it can ever come back. */
+static void drop_bounding(uint64_t keep)
+{
+  for (int c = 0; c <= 63; c++)
+    if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+        errno != EINVAL)
+      die(125, "drop capability %d: %s", c, strerror(errno));
+  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
 static void set_caps(uint64_t keep)
 {
   struct cap_hdr h = { CAP_V3, 0 };
   struct cap_data d[2];
   uint64_t eff;
 
-  /* the bounding set first: nothing outside it can ever come back */
-  for (int c = 0; c <= 63; c++)
-    if (!(keep & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
-        errno != EINVAL)
-      die(125, "drop capability %d: %s", c, strerror(errno));
-  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   memset(d, 0, sizeof(d));
   if (syscall(SYS_capget, &h, d) < 0) die(125, "capget: %s", strerror(errno));
   eff = ((uint64_t)d[1].permitted << 32 | d[0].permitted) & keep;
@@ -514,8 +526,11 @@ static void child(struct sb_spec *sp, int go)
       die(125, "chdir to cwd (\"%s\") set in config.json failed: %s",
           sp->cwd, strerror(errno));
   }
-  set_caps(sp->privileged ? ~0ULL : sp->caps);
+  /* bounding set, then the user (setuid needs CAP_SETUID, and clears a
+   * non-root user's permitted set as Docker's do), then capset */
+  drop_bounding(sp->privileged ? ~0ULL : sp->caps);
   set_user(sp->user);
+  set_caps(sp->privileged ? ~0ULL : sp->caps);
   if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die(125, "no_new_privs: %s", strerror(errno));
   signal(SIGPIPE, SIG_DFL);

@@ -199,6 +199,15 @@ int tmpl_render(const char *tmpl, const cJSON *dot, struct buf *out)
   return 0;
 }
 
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t width(const char *p, size_t n)
+{
+  size_t w = 0;
+
+  for (size_t i = 0; i < n; i++) w += ((unsigned char)p[i] & 0xc0) != 0x80;
+  return w;
+}
+
 void tab_print(const char *text, FILE *f)
 {
   size_t w[64] = { 0 };
@@ -210,7 +219,8 @@ void tab_print(const char *text, FILE *f)
     const char *cell = p;
     for (; *p && *p != '\n'; p++)
       if (*p == '\t') {
-        if (col < 64 && (size_t)(p - cell) > w[col]) w[col] = p - cell;
+        if (col < 64 && width(cell, p - cell) > w[col])
+          w[col] = width(cell, p - cell);
         col++;
         cell = p + 1;
       }
@@ -221,9 +231,9 @@ void tab_print(const char *text, FILE *f)
     const char *cell = line;
     for (p = line; *p && *p != '\n'; p++)
       if (*p == '\t') {
-        size_t width = col < 64 ? w[col] + 3 : 0, n = p - cell;
-        if (width < 10) width = 10;
-        fprintf(f, "%.*s%*s", (int)n, cell, (int)(width - n), "");
+        size_t cw = col < 64 ? w[col] + 3 : 0, n = p - cell;
+        if (cw < 10) cw = 10;
+        fprintf(f, "%.*s%*s", (int)n, cell, (int)(cw - width(cell, n)), "");
         col++;
         cell = p + 1;
       }
