@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
@@ -36,10 +36,12 @@ setup-test:
 
 # Third-party sources: fetched (never committed), built with musl-gcc.
 build/src/%/.ocibox-fetched:
+	@sh scripts/setup.sh build
 	sh scripts/deps.sh
 build/deps/lib/lib%.a: build/src/%/.ocibox-fetched scripts/build-dep.sh scripts/libtar-config.h
 	CC=$(CC) sh scripts/build-dep.sh $*
 deps: $(DEPLIBS)
+.PRECIOUS: build/src/%/.ocibox-fetched
 
 # The applet table and feature switches follow config/.
 $(B)/config.stamp: FORCE

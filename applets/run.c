@@ -3,6 +3,7 @@
 #include "core/core.h"
 #include "core/container.h"
 #include "core/image.h"
+#include "core/launch.h"
 #include "core/layer.h"
 #include "core/ref.h"
 #include "core/sandbox.h"
@@ -57,47 +58,6 @@ static const struct opt opts[] = {
   OPT_END
 };
 
-static void env_add(struct strv *env, const char *kv)
-{
-  size_t k = strcspn(kv, "=");
-
-  for (size_t i = 0; i < env->n; i++)
-    if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
-      free(env->v[i]);
-      env->v[i] = xstrdup(kv);
-      return;
-    }
-  strv_add(env, xstrdup(kv));
-}
-
-/* -e K=V, or -e K: the host's value, skipped when unset (as Docker). */
-static void env_opt(struct strv *env, const char *kv)
-{
-  if (!strchr(kv, '=')) {
-    const char *v = getenv(kv);
-    if (v) {
-      cleanup_free char *s = xasprintf("%s=%s", kv, v);
-      env_add(env, s);
-    }
-    return;
-  }
-  env_add(env, kv);
-}
-
-static int env_file(struct strv *env, const char *path)
-{
-  cleanup_free char *text = file_read(AT_FDCWD, path, 1 << 20, NULL);
-  char *save = NULL;
-
-  if (!text) return -1;
-  for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n",
-                                                               &save)) {
-    while (*l == ' ' || *l == '\t') l++;
-    if (*l && *l != '#') env_opt(env, l);
-  }
-  return 0;
-}
-
 /* The files the container sees as /etc/hostname, hosts, resolv.conf. */
 static int etc_files(struct store *s, struct container *c, const char *host)
 {
@@ -149,27 +109,17 @@ static int layers(struct store *s, struct image *img, struct strv *lowers)
   return 0;
 }
 
-static void now_in(cJSON *state, const char *key)
-{
-  char t[40];
-  json_set_str(state, key, time_fmt(t, time(NULL)));
-}
-
 static int run_main(int argc, char **argv)
 {
   struct strv env = { 0 }, args = { 0 }, lowers = { 0 };
-  cleanup_free char *rootabs = NULL, *mntp = NULL, *upper = NULL,
-                    *work = NULL, *etcd = NULL, *cgname = NULL;
   struct sb_bind *binds = NULL;
   struct sb_spec sp;
   struct container c;
   struct image *v;
   struct store s;
   cJSON *idx, *icfg, *cfg, *e;
-  char rp[4096];
-  int k, code, ret, pfd[2] = { -1, -1 };
+  int k, ret;
   uint64_t caps = sb_default_caps();
-  pid_t pid;
 
   if (network && strcmp(network, "host") && strcmp(network, "none") &&
       strcmp(network, "default") && strcmp(network, "bridge"))
@@ -211,11 +161,11 @@ static int run_main(int argc, char **argv)
 
   /* environment: the image's, then -e and --env-file */
   cJSON_ArrayForEach(e, json_arr(icfg, "Env"))
-    if (cJSON_IsString(e)) env_add(&env, e->valuestring);
+    if (cJSON_IsString(e)) env_set(&env, e->valuestring);
   if (!strv_has(&env, "PATH")) {
     int has = 0;
     for (size_t i = 0; i < env.n; i++) has |= str_starts(env.v[i], "PATH=");
-    if (!has) env_add(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+    if (!has) env_set(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
                       "/usr/bin:/sbin:/bin");
   }
   for (size_t i = 0; i < envfiles.n; i++)
@@ -254,8 +204,9 @@ static int run_main(int argc, char **argv)
   }
 
   if (layers(&s, &v[k], &lowers) < 0) return fail_print(), 125;
+  if (!hostname) hostname = "";   /* the short ID, once there is one */
 
-  /* the record */
+  /* the record: what was asked, and the spec to start it (again) */
   cfg = cJSON_CreateObject();
   cJSON_AddStringToObject(cfg, "Image", v[k].id);
   cJSON_AddStringToObject(cfg, "ImageName", argv[0]);
@@ -263,45 +214,26 @@ static int run_main(int argc, char **argv)
   e = cJSON_AddArrayToObject(cfg, "Args");
   for (size_t i = 1; i < args.n; i++)
     cJSON_AddItemToArray(e, cJSON_CreateString(args.v[i]));
-  e = cJSON_AddArrayToObject(cfg, "Env");
-  for (size_t i = 0; i < env.n; i++)
-    cJSON_AddItemToArray(e, cJSON_CreateString(env.v[i]));
   {
     char t[40];
     cJSON_AddStringToObject(cfg, "Created", time_fmt(t, time(NULL)));
   }
   cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
   if (container_create(&s, &c, name, cfg) < 0) return fail_print(), 125;
-  if (!hostname) {
+  if (!*hostname) {
     static char shortid[13];
     snprintf(shortid, sizeof(shortid), "%.12s", c.id);
     hostname = shortid;
   }
-  env_add(&env, xasprintf("HOSTNAME=%s", hostname));
   {
+    cleanup_free char *h = xasprintf("HOSTNAME=%s", hostname);
     int has = 0;
+    env_set(&env, h);
     for (size_t i = 0; i < env.n; i++) has |= str_starts(env.v[i], "HOME=");
-    if (!has) env_add(&env, "HOME=/root");
+    if (!has) env_set(&env, "HOME=/root");
   }
-  upper = container_path(&c, "upper");
-  work = container_path(&c, "work");
-  mntp = container_path(&c, "rootfs");
-  if (mkdir_p(s.dfd, upper, 0755) < 0 || mkdir_p(s.dfd, work, 0700) < 0 ||
-      mkdir_p(s.dfd, mntp, 0755) < 0 || etc_files(&s, &c, hostname) < 0 ||
-      !realpath(s.root, rp))
-    goto fail;
-  rootabs = xasprintf("%s/%s", rp, mntp);
-  etcd = xasprintf("%s/containers/%s", rp, c.id);
-  cgname = xasprintf("ocibox/%s", c.id);
-
-  sp.storepath = rp;
   sp.lowers = lowers.v;
   sp.nlowers = lowers.n;
-  sp.upper = upper;
-  sp.work = work;
-  sp.mnt = mntp;
-  sp.rootpath = rootabs;
-  sp.etc_dir = etcd;
   sp.argv = args.v;
   sp.envp = env.v;
   sp.cwd = workdir ? workdir : json_str(icfg, "WorkingDir");
@@ -313,88 +245,25 @@ static int run_main(int argc, char **argv)
   sp.privileged = privileged;
   sp.init = init;
   sp.caps = caps;
-  sp.cgroup_name = cgname;
-  /* writers wait for nobody while the container runs */
-  close(s.lockfd);
-  s.lockfd = -1;
-
-  if (detach) {
-    /* the monitor: a child in its own session that starts the container,
-     * reports the outcome through a pipe, then waits and records */
-    int logfd;
-    cleanup_free char *logp = container_path(&c, "log");
-    if (pipe2(pfd, O_CLOEXEC) < 0) goto fail;
-    if ((pid = fork()) < 0) goto fail;
-    if (pid) {
-      char buf[1024];
-      ssize_t n;
-      close(pfd[1]);
-      n = read(pfd[0], buf, sizeof(buf) - 1);
-      if (n > 1 && buf[0] == 'E') {
-        buf[n] = 0;
-        fprintf(stderr, "run: %s\n", buf + 2);
-        return buf[1];
-      }
-      printf("%s\n", c.id);
-      return 0;
-    }
-    close(pfd[0]);
-    setsid();
-    if ((logfd = openat(s.dfd, logp, O_WRONLY | O_CREAT | O_APPEND |
-                        O_CLOEXEC, 0600)) < 0)
-      _exit(125);
-    dup2(logfd, 1);
-    dup2(logfd, 2);
-    {
-      int nul = open("/dev/null", O_RDONLY);
-      dup2(nul, 0);
-    }
-  } else if (!interactive) {
-    /* without -i the container's standard input is empty, as Docker's */
-    int nul = open("/dev/null", O_RDONLY);
-    if (nul >= 0) dup2(nul, 0), close(nul);
-  }
-
-  if ((pid = sb_start(&sp, &code)) < 0) {
-    if (detach) {
-      char buf[1100];
-      int n = snprintf(buf, sizeof(buf), "E%c%s", code, fail_msg());
-      write(pfd[1], buf, n);
-    } else {
+  json_set(c.config, "Spec", launch_spec_json(&sp));
+  {
+    cleanup_free char *upper = container_path(&c, "upper");
+    cleanup_free char *work = container_path(&c, "work");
+    cleanup_free char *mntp = container_path(&c, "rootfs");
+    cleanup_free char *cp = container_path(&c, "config.json");
+    cleanup_free char *text = json_print(c.config);
+    if (mkdir_p(s.dfd, upper, 0755) < 0 || mkdir_p(s.dfd, work, 0700) < 0 ||
+        mkdir_p(s.dfd, mntp, 0755) < 0 || etc_files(&s, &c, hostname) < 0 ||
+        file_write_atomic(s.dfd, cp, text, strlen(text), 0600) < 0) {
       fail_print();
+      container_remove(&s, &c);
+      return 125;
     }
-    json_set_str(c.state, "Status", "exited");
-    cJSON_AddNumberToObject(c.state, "ExitCode", code);
-    now_in(c.state, "FinishedAt");
-    container_save_state(&s, &c);
-    sb_cgroup_remove(cgname);
-    if (rm) container_remove(&s, &c);
-    if (detach) _exit(code);
-    return code;
   }
-  json_set_str(c.state, "Status", "running");
-  cJSON_AddNumberToObject(c.state, "Pid", pid);
-  cJSON_AddNumberToObject(c.state, "StartTime", container_proc_start(pid));
-  cJSON_AddStringToObject(c.state, "BootId", container_boot_id());
-  now_in(c.state, "StartedAt");
-  container_save_state(&s, &c);
-  if (detach) {
-    write(pfd[1], "OK", 2);
-    close(pfd[1]);
-  }
-  ret = sb_wait(pid);
-  json_set_str(c.state, "Status", "exited");
-  json_set(c.state, "ExitCode", cJSON_CreateNumber(ret));
-  now_in(c.state, "FinishedAt");
-  container_save_state(&s, &c);
-  sb_cgroup_remove(cgname);
-  if (rm) container_remove(&s, &c);
-  if (detach) _exit(ret);
+  ret = launch(&s, &c, (detach ? LAUNCH_DETACH : 0) |
+               (interactive ? LAUNCH_STDIN : 0) | (rm ? LAUNCH_RM : 0));
+  if (detach && !ret) printf("%s\n", c.id);
   return ret;
-fail:
-  fail_print();
-  container_remove(&s, &c);
-  return 125;
 }
 
 APPLET_X(run, 1, -1, APPLET_STOP);

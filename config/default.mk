@@ -12,3 +12,7 @@ APPLET_prune   = y
 APPLET_run     = y
 APPLET_ps      = y
 APPLET_rm      = y
+APPLET_exec    = y
+APPLET_stop    = y
+APPLET_start   = y
+APPLET_logs    = y

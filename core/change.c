@@ -73,7 +73,7 @@ static cJSON *obj_of(cJSON *cfg, const char *key)
   return o;
 }
 
-static int env_set(cJSON *cfg, const char *k, const char *v)
+static int cfg_env_set(cJSON *cfg, const char *k, const char *v)
 {
   cJSON *env = json_arr(cfg, "Env"), *e;
   cleanup_free char *kv = xasprintf("%s=%s", k, v);
@@ -109,7 +109,7 @@ static int pairs(cJSON *cfg, const char *arg, const char *what, int env)
       free(w);
       return fail("%s must have two arguments", what);
     }
-    ret = env ? env_set(cfg, w, p)
+    ret = env ? cfg_env_set(cfg, w, p)
               : (json_set_str(obj_of(cfg, "Labels"), w, p), 0);
     free(w);
     return ret;
@@ -122,7 +122,7 @@ static int pairs(cJSON *cfg, const char *arg, const char *what, int env)
       break;
     }
     *eq = 0;
-    if (env) ret = env_set(cfg, w, eq + 1);
+    if (env) ret = cfg_env_set(cfg, w, eq + 1);
     else if (!*w) ret = fail("LABEL names can not be blank");
     else json_set_str(obj_of(cfg, "Labels"), w, eq + 1);
     free(w);

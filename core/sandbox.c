@@ -436,6 +436,33 @@ static void run_init(char **argv, char **envp)
   }
 }
 
+/* Inside the container's namespaces (exec): become the user, drop what
+ * must go, exec; the forking parent forwards signals and the status. */
+static void run_enter(struct sb_spec *sp)
+{
+  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+                              SIGUSR2, SIGWINCH };
+  int status;
+  pid_t w;
+
+  if ((init_child = fork()) < 0) die(125, "fork: %s", strerror(errno));
+  if (!init_child) {
+    if (chdir(sp->cwd && *sp->cwd ? sp->cwd : "/") < 0)
+      die(125, "chdir to \"%s\": %s", sp->cwd, strerror(errno));
+    drop_bounding(sp->privileged ? ~0ULL : sp->caps);
+    set_user(sp->user);
+    set_caps(sp->privileged ? ~0ULL : sp->caps);
+    if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+      die(125, "no_new_privs: %s", strerror(errno));
+    do_exec(sp->argv, sp->envp);
+  }
+  close(sync_fd);
+  for (size_t i = 0; i < ARRAY_LEN(sigs); i++) signal(sigs[i], init_forward);
+  while ((w = waitpid(init_child, &status, 0)) < 0 && errno == EINTR);
+  if (w < 0) _exit(125);
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static void child(struct sb_spec *sp, int go)
 {
   cleanup_free char *opts = NULL;
@@ -675,6 +702,68 @@ pid_t sb_start(struct sb_spec *sp, int *code)
   write(gop[1], "g", 1);
   close(gop[1]);
   /* the sync pipe closes on exec (CLOEXEC); a message means failure */
+  do n = read(syncp[0], msg, sizeof(msg) - 1);
+  while (n < 0 && errno == EINTR);
+  close(syncp[0]);
+  if (n > 0) {
+    msg[n] = 0;
+    *code = (unsigned char)msg[0];
+    waitpid(pid, &status, 0);
+    return fail("%s", msg + 1);
+  }
+  return pid;
+}
+
+/* Join the container's cgroups (every controller, or the v2 group). */
+static void cgroup_join(const char *name)
+{
+  char path[512], pid[32];
+
+  snprintf(pid, sizeof(pid), "%d", (int)getpid());
+  if (cgroup_v2()) {
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.procs", name);
+    write_file(path, pid);
+    return;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s/cgroup.procs",
+             v1_ctrls[i], name);
+    write_file(path, pid);
+  }
+}
+
+pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
+{
+  static const char *const ns[] = { "cgroup", "ipc", "uts", "net", "pid",
+                                    "mnt" };
+  int syncp[2], status;
+  char msg[1024];
+  ssize_t n;
+  pid_t pid;
+
+  *code = 125;
+  if (pipe2(syncp, O_CLOEXEC) < 0) return pfail("pipe");
+  if ((pid = fork()) < 0) return pfail("fork");
+  if (!pid) {
+    int fds[ARRAY_LEN(ns)];
+    close(syncp[0]);
+    sync_fd = syncp[1];
+    if (sp->cgroup_name) cgroup_join(sp->cgroup_name);
+    /* open them all first: after the mount namespace, /proc is theirs */
+    for (size_t i = 0; i < ARRAY_LEN(ns); i++) {
+      char p[64];
+      snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)target, ns[i]);
+      if ((fds[i] = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno != ENOENT)
+        die(125, "open %s: %s", p, strerror(errno));
+    }
+    for (size_t i = 0; i < ARRAY_LEN(ns); i++)
+      if (fds[i] >= 0 && setns(fds[i], 0) < 0)
+        die(125, "setns %s: %s", ns[i], strerror(errno));
+    /* a new PID namespace applies to children only: fork once more; this
+     * process stays to forward signals and pass the exit status on */
+    run_enter(sp);
+  }
+  close(syncp[1]);
   do n = read(syncp[0], msg, sizeof(msg) - 1);
   while (n < 0 && errno == EINTR);
   close(syncp[0]);

@@ -57,6 +57,10 @@ pid_t sb_start(struct sb_spec *sp, int *code);
  * SIGUSR1, SIGUSR2 and SIGWINCH to it; return its exit code (128+N for a
  * signal), as Docker does. */
 int sb_wait(pid_t pid);
+/* Run sp->argv (with sp->envp, cwd, user, caps) inside the namespaces and
+ * cgroups of the running container whose init is target, as `exec` does.
+ * Returns a pid to sb_wait for, or -1 with *code as for sb_start. */
+pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code);
 /* Remove the container's cgroups (after it has exited). */
 void sb_cgroup_remove(const char *name);
 

@@ -425,3 +425,46 @@ int parse_bytes(const char *s, int64_t *out)
   *out = (int64_t)(v * mul);
   return 0;
 }
+
+/* Environment lists (K=V strings). */
+
+void env_set(struct strv *env, const char *kv)
+{
+  size_t k = strcspn(kv, "=");
+
+  for (size_t i = 0; i < env->n; i++)
+    if (!strncmp(env->v[i], kv, k) && env->v[i][k] == '=') {
+      free(env->v[i]);
+      env->v[i] = xstrdup(kv);
+      return;
+    }
+  strv_add(env, xstrdup(kv));
+}
+
+/* -e K=V, or -e K: the host's value, skipped when unset (as Docker). */
+void env_opt(struct strv *env, const char *kv)
+{
+  if (!strchr(kv, '=')) {
+    const char *v = getenv(kv);
+    if (v) {
+      cleanup_free char *s = xasprintf("%s=%s", kv, v);
+      env_set(env, s);
+    }
+    return;
+  }
+  env_set(env, kv);
+}
+
+int env_file(struct strv *env, const char *path)
+{
+  cleanup_free char *text = file_read(AT_FDCWD, path, 1 << 20, NULL);
+  char *save = NULL;
+
+  if (!text) return -1;
+  for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n",
+                                                               &save)) {
+    while (*l == ' ' || *l == '\t') l++;
+    if (*l && *l != '#') env_opt(env, l);
+  }
+  return 0;
+}

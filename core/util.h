@@ -49,6 +49,12 @@ struct strv { char **v; size_t n, cap; };
 void strv_add(struct strv *s, char *owned);
 void strv_free(struct strv *s);
 int strv_has(const struct strv *s, const char *str);
+/* K=V into an environment list, replacing K's earlier value. */
+void env_set(struct strv *env, const char *kv);
+/* Docker's -e: K=V, or K alone for the host's value (skipped when unset). */
+void env_opt(struct strv *env, const char *kv);
+/* Docker's --env-file: one -e per line, # comments. */
+int env_file(struct strv *env, const char *path);
 
 /* A growable byte buffer. */
 struct buf { char *p; size_t len, cap; };

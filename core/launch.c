@@ -1,0 +1,204 @@
+/* launch.c - start a container from its record and monitor it */
+#include "core/launch.h"
+#include "core/opt.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* see launch.h */
+
+cJSON *launch_spec_json(const struct sb_spec *sp)
+{
+  cJSON *j = cJSON_CreateObject(), *a;
+  char caps[32];
+
+#define STRS(key, v, n) a = cJSON_AddArrayToObject(j, key); \
+  for (size_t i_ = 0; i_ < (n); i_++) \
+    cJSON_AddItemToArray(a, cJSON_CreateString((v)[i_]));
+  {
+    size_t n = 0, e = 0;
+    while (sp->argv[n]) n++;
+    while (sp->envp[e]) e++;
+    STRS("Args", sp->argv, n)
+    STRS("Env", sp->envp, e)
+  }
+  STRS("Lowers", sp->lowers, sp->nlowers)
+#undef STRS
+  json_set_str(j, "Cwd", sp->cwd ? sp->cwd : "");
+  json_set_str(j, "User", sp->user ? sp->user : "");
+  json_set_str(j, "Hostname", sp->hostname);
+  a = cJSON_AddArrayToObject(j, "Binds");
+  for (size_t i = 0; i < sp->nbinds; i++) {
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "Src", sp->binds[i].src);
+    cJSON_AddStringToObject(b, "Dst", sp->binds[i].dst);
+    cJSON_AddBoolToObject(b, "Ro", sp->binds[i].ro);
+    cJSON_AddItemToArray(a, b);
+  }
+  cJSON_AddBoolToObject(j, "NetHost", sp->net_host);
+  cJSON_AddBoolToObject(j, "ReadOnly", sp->readonly);
+  cJSON_AddBoolToObject(j, "Privileged", sp->privileged);
+  cJSON_AddBoolToObject(j, "Init", sp->init);
+  /* 64 bits do not survive a JSON number (a double): hex */
+  snprintf(caps, sizeof(caps), "%llx", (unsigned long long)sp->caps);
+  cJSON_AddStringToObject(j, "Caps", caps);
+  cJSON_AddNumberToObject(j, "Memory", sp->memory);
+  cJSON_AddNumberToObject(j, "Pids", sp->pids);
+  cJSON_AddNumberToObject(j, "Cpus", sp->cpus);
+  return j;
+}
+
+static char **strs(const cJSON *a)
+{
+  size_t n = cJSON_GetArraySize(a), i = 0;
+  char **v = xzalloc((n + 1) * sizeof(*v));
+  const cJSON *e;
+
+  cJSON_ArrayForEach(e, a)
+    if (cJSON_IsString(e)) v[i++] = e->valuestring;
+  return v;
+}
+
+static void now_in(cJSON *state, const char *key)
+{
+  char t[40];
+  json_set_str(state, key, time_fmt(t, time(NULL)));
+}
+
+/* Record the end, drop the cgroups, and remove when asked. */
+static void ended(struct store *s, struct container *c, int code, int rm,
+                  const char *cg)
+{
+  json_set_str(c->state, "Status", "exited");
+  json_set(c->state, "ExitCode", cJSON_CreateNumber(code));
+  json_set(c->state, "Pid", cJSON_CreateNumber(0));
+  now_in(c->state, "FinishedAt");
+  container_save_state(s, c);
+  sb_cgroup_remove(cg);
+  if (rm) container_remove(s, c);
+}
+
+int launch(struct store *s, struct container *c, int flags)
+{
+  const cJSON *sj = json_obj(c->config, "Spec"), *b;
+  cleanup_free char *upper = container_path(c, "upper");
+  cleanup_free char *work = container_path(c, "work");
+  cleanup_free char *mnt = container_path(c, "rootfs");
+  cleanup_free char *rootabs = NULL, *etcd = NULL, *logp = NULL;
+  cleanup_free char *cg = xasprintf("ocibox/%s", c->id);
+  struct sb_spec sp;
+  char rp[4096];
+  int code, ret, pfd[2] = { -1, -1 }, rm = flags & LAUNCH_RM;
+  pid_t pid;
+
+  if (!sj) return fail("container %.12s has no spec", c->id), fail_print(),
+                  125;
+  if (!realpath(s->root, rp)) return pfail("realpath '%s'", s->root),
+                                     fail_print(), 125;
+  memset(&sp, 0, sizeof(sp));
+  rootabs = xasprintf("%s/%s", rp, mnt);
+  etcd = xasprintf("%s/containers/%s", rp, c->id);
+  sp.storepath = rp;
+  sp.lowers = strs(json_arr(sj, "Lowers"));
+  sp.nlowers = cJSON_GetArraySize(json_arr(sj, "Lowers"));
+  sp.upper = upper;
+  sp.work = work;
+  sp.mnt = mnt;
+  sp.rootpath = rootabs;
+  sp.etc_dir = etcd;
+  sp.argv = strs(json_arr(sj, "Args"));
+  sp.envp = strs(json_arr(sj, "Env"));
+  sp.cwd = json_str(sj, "Cwd");
+  sp.user = json_str(sj, "User");
+  sp.hostname = json_str(sj, "Hostname");
+  cJSON_ArrayForEach(b, json_arr(sj, "Binds")) {
+    sp.binds = xrealloc(sp.binds, (sp.nbinds + 1) * sizeof(*sp.binds));
+    sp.binds[sp.nbinds++] = (struct sb_bind){
+      (char *)json_str(b, "Src"), (char *)json_str(b, "Dst"),
+      cJSON_IsTrue(cJSON_GetObjectItem(b, "Ro")) };
+  }
+  sp.net_host = cJSON_IsTrue(cJSON_GetObjectItem(sj, "NetHost"));
+  sp.readonly = cJSON_IsTrue(cJSON_GetObjectItem(sj, "ReadOnly"));
+  sp.privileged = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Privileged"));
+  sp.init = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Init"));
+  sp.caps = strtoull(json_str(sj, "Caps") ? json_str(sj, "Caps") : "0",
+                     NULL, 16);
+  sp.memory = json_int(sj, "Memory", 0);
+  sp.pids = json_int(sj, "Pids", 0);
+  sp.cpus = cJSON_GetNumberValue(cJSON_GetObjectItem(sj, "Cpus"));
+  if (sp.cpus != sp.cpus) sp.cpus = 0;   /* NaN: missing */
+  sp.cgroup_name = cg;
+
+  /* writers wait for nobody while the container runs */
+  if (s->lockfd >= 0) close(s->lockfd);
+  s->lockfd = -1;
+
+  if (flags & LAUNCH_DETACH) {
+    /* the monitor: a child in its own session that starts the container,
+     * reports the outcome through a pipe, then waits and records */
+    int logfd, nul;
+    logp = container_path(c, "log");
+    if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+      return pfail("fork"), fail_print(), 125;
+    if (pid) {
+      char buf[1100];
+      ssize_t n;
+      close(pfd[1]);
+      do n = read(pfd[0], buf, sizeof(buf) - 1);
+      while (n < 0 && errno == EINTR);
+      close(pfd[0]);
+      if (n > 1 && buf[0] == 'E') {
+        buf[n] = 0;
+        fprintf(stderr, "%s: %s\n", applet_name, buf + 2);
+        return (unsigned char)buf[1];
+      }
+      return n == 2 ? 0 : 125;
+    }
+    close(pfd[0]);
+    setsid();
+    if ((logfd = openat(s->dfd, logp, O_WRONLY | O_CREAT | O_APPEND |
+                        O_CLOEXEC, 0600)) < 0)
+      _exit(125);
+    nul = open("/dev/null", O_RDONLY);
+    dup2(nul, 0);
+    dup2(logfd, 1);
+    dup2(logfd, 2);
+  } else if (!(flags & LAUNCH_STDIN)) {
+    /* without -i the container's standard input is empty, as Docker's */
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0) dup2(nul, 0), close(nul);
+  }
+
+  if ((pid = sb_start(&sp, &code)) < 0) {
+    if (flags & LAUNCH_DETACH) {
+      char buf[1100];
+      int n = snprintf(buf, sizeof(buf), "E%c%s", code, fail_msg());
+      write(pfd[1], buf, n);
+    } else {
+      fail_print();
+    }
+    ended(s, c, code, rm, cg);
+    if (flags & LAUNCH_DETACH) _exit(code);
+    return code;
+  }
+  json_set_str(c->state, "Status", "running");
+  json_set(c->state, "Pid", cJSON_CreateNumber(pid));
+  json_set(c->state, "StartTime",
+           cJSON_CreateNumber(container_proc_start(pid)));
+  json_set_str(c->state, "BootId", container_boot_id());
+  now_in(c->state, "StartedAt");
+  container_save_state(s, c);
+  if (flags & LAUNCH_DETACH) {
+    write(pfd[1], "OK", 2);
+    close(pfd[1]);
+  }
+  ret = sb_wait(pid);
+  ended(s, c, ret, rm, cg);
+  if (flags & LAUNCH_DETACH) _exit(ret);
+  return ret;
+}

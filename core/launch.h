@@ -1,0 +1,29 @@
+/* launch.h - start a container from its record, in the foreground or under
+ * a detached monitor, and record how it ends (run and start share this)
+ *
+ * A container's config.json holds its "Spec": Args, Env, Cwd, User,
+ * Hostname, Binds, NetHost, ReadOnly, Privileged, Init, Caps, Memory,
+ * Pids, Cpus, Lowers: everything needed to start it again. */
+#ifndef OCIBOX_LAUNCH_H
+#define OCIBOX_LAUNCH_H
+
+#include "core/container.h"
+#include "core/sandbox.h"
+
+enum {
+  LAUNCH_DETACH = 1,   /* fork a monitor; output goes to containers/ID/log */
+  LAUNCH_STDIN = 2,    /* keep standard input (-i) */
+  LAUNCH_RM = 4,       /* remove the container when it ends */
+};
+
+/* The Spec object for a sandbox spec (the user-level parts). */
+cJSON *launch_spec_json(const struct sb_spec *sp);
+
+/* Start c. Foreground: returns the container's exit code (125, 126, 127
+ * with the message printed when it could not start). Detached: returns 0
+ * once the container runs, after printing nothing (the caller prints the
+ * ID or name), or the failure code with the message printed. The store's
+ * writer lock is released while the container runs. */
+int launch(struct store *s, struct container *c, int flags);
+
+#endif
