@@ -219,6 +219,10 @@ static int run_main(int argc, char **argv)
     cJSON_AddStringToObject(cfg, "Created", time_fmt(t, time(NULL)));
   }
   cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
+  /* a --rm container's files die with it: no fsync for them (after a
+   * power cut, container_sweep removes what is left) */
+  sync_off = rm;
+  container_sweep(&s);
   if (container_create(&s, &c, name, cfg) < 0) return fail_print(), 125;
   if (!*hostname) {
     static char shortid[13];

@@ -112,6 +112,39 @@ int container_list(struct store *s, struct container **v, size_t *n)
   return 0;
 }
 
+void container_sweep(struct store *s)
+{
+  cleanup_close int fd = -1;
+  struct dirent *e;
+  DIR *d;
+
+  if (s->dfd < 0 || (fd = openat(s->dfd, "containers", O_RDONLY |
+                                 O_DIRECTORY | O_CLOEXEC)) < 0 ||
+      !(d = fdopendir(fd)))
+    return;
+  fd = -1;
+  while ((e = readdir(d))) {
+    struct container c;
+
+    if (!strncmp(e->d_name, ".trash-", 7)) {
+      cleanup_free char *t = xasprintf("containers/%s", e->d_name);
+      rm_rf(s->dfd, t);    /* a removal a power cut interrupted */
+      continue;
+    }
+    if (strlen(e->d_name) != 64 || !is_hex(e->d_name, 64)) continue;
+    if (load(s, e->d_name, &c) < 0) {
+      /* no readable config: created but never completed */
+      snprintf(c.id, sizeof(c.id), "%s", e->d_name);
+      container_remove(s, &c);
+    } else if (cJSON_IsTrue(cJSON_GetObjectItem(c.config, "AutoRemove")) &&
+               container_status(&c) == CT_EXITED) {
+      container_remove(s, &c);
+    }
+    container_free(&c);
+  }
+  closedir(d);
+}
+
 void container_list_free(struct container *v, size_t n)
 {
   for (size_t i = 0; i < n; i++) container_free(&v[i]);
@@ -267,4 +300,36 @@ int container_remove(struct store *s, const struct container *c)
   if (rm_rf(s->dfd, dir) < 0) return fail_wrap("remove container %.12s",
                                                c->id);
   return 0;
+}
+
+int container_discard(struct store *s, const struct container *c, int nsfd)
+{
+  cleanup_free char *dir = xasprintf("containers/%s", c->id);
+  cleanup_free char *trash = xasprintf("containers/.trash-%s", c->id);
+  pid_t pid;
+
+  /* gone for every reader at once; the files go in the background */
+  if (renameat(s->dfd, dir, s->dfd, trash) < 0) {
+    if (nsfd >= 0) close(nsfd);
+    return container_remove(s, c);
+  }
+  if ((pid = fork()) < 0) {
+    if (nsfd >= 0) close(nsfd);
+    return rm_rf(s->dfd, trash);
+  }
+  if (pid) {
+    if (nsfd >= 0) close(nsfd);
+    return 0;
+  }
+  /* nobody must wait for us: not a pipe reading our output, nor a shell */
+  {
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++) dup2(nul, fd);
+  }
+  setsid();
+  if (fork() == 0) {
+    if (nsfd >= 0) close(nsfd);
+    rm_rf(s->dfd, trash);
+  }
+  _exit(0);
 }

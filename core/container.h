@@ -39,6 +39,11 @@ int container_list(struct store *s, struct container **v, size_t *n);
 void container_list_free(struct container *v, size_t n);
 void container_free(struct container *c);
 
+/* Remove what a power cut or a killed monitor left: --rm containers that
+ * no longer run, and directories without a readable config.json. Call it
+ * holding the writer lock (creation happens under it). */
+void container_sweep(struct store *s);
+
 /* Write state.json atomically. */
 int container_save_state(struct store *s, struct container *c);
 /* CT_* from the state, checking that a "running" pid is really ours. */
@@ -51,6 +56,12 @@ uint64_t container_proc_start(int pid);
 const char *container_boot_id(void);
 /* Delete the container's directory (it must not be running). */
 int container_remove(struct store *s, const struct container *c);
+/* The same, at once for every reader: the directory is renamed to
+ * containers/.trash-ID and deleted by a detached process (and by
+ * container_sweep if a power cut stops that). nsfd (or -1) is closed by
+ * that process first: the container's mount namespace, whose teardown
+ * then happens off the caller's path. */
+int container_discard(struct store *s, const struct container *c, int nsfd);
 /* "containers/<id>/<name>"; caller frees. */
 char *container_path(const struct container *c, const char *name);
 

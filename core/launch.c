@@ -72,15 +72,16 @@ static void now_in(cJSON *state, const char *key)
 
 /* Record the end, drop the cgroups, and remove when asked. */
 static void ended(struct store *s, struct container *c, int code, int rm,
-                  const char *cg)
+                  const char *cg, int nsfd)
 {
+  sb_cgroup_remove(cg);
+  if (rm && container_discard(s, c, nsfd) == 0) return;
+  if (nsfd >= 0) close(nsfd);
   json_set_str(c->state, "Status", "exited");
   json_set(c->state, "ExitCode", cJSON_CreateNumber(code));
   json_set(c->state, "Pid", cJSON_CreateNumber(0));
   now_in(c->state, "FinishedAt");
   container_save_state(s, c);
-  sb_cgroup_remove(cg);
-  if (rm) container_remove(s, c);
 }
 
 int launch(struct store *s, struct container *c, int flags)
@@ -133,6 +134,8 @@ int launch(struct store *s, struct container *c, int flags)
   sp.cpus = cJSON_GetNumberValue(cJSON_GetObjectItem(sj, "Cpus"));
   if (sp.cpus != sp.cpus) sp.cpus = 0;   /* NaN: missing */
   sp.cgroup_name = cg;
+  /* a --rm container's mounts are torn down after its status is out */
+  sp.hold_mntns = rm;
 
   /* writers wait for nobody while the container runs */
   if (s->lockfd >= 0) close(s->lockfd);
@@ -182,7 +185,7 @@ int launch(struct store *s, struct container *c, int flags)
     } else {
       fail_print();
     }
-    ended(s, c, code, rm, cg);
+    ended(s, c, code, rm, cg, -1);
     if (flags & LAUNCH_DETACH) _exit(code);
     return code;
   }
@@ -198,7 +201,7 @@ int launch(struct store *s, struct container *c, int flags)
     close(pfd[1]);
   }
   ret = sb_wait(pid);
-  ended(s, c, ret, rm, cg);
+  ended(s, c, ret, rm, cg, sp.mntns_fd);
   if (flags & LAUNCH_DETACH) _exit(ret);
   return ret;
 }

@@ -228,26 +228,36 @@ static const char *const readonly[] = {
 static void mask_paths(int root)
 {
   struct stat st;
+  char proc[64];
+  int fd;
 
   for (size_t i = 0; i < ARRAY_LEN(masked); i++) {
-    int fd = openat(root, masked[i] + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    char proc[64];
-    if (fd < 0) continue;
+    if ((fd = openat(root, masked[i] + 1, O_PATH | O_NOFOLLOW |
+                     O_CLOEXEC)) < 0)
+      continue;
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
-      mount("tmpfs", proc, "tmpfs", MS_RDONLY, "size=0");
-    else
-      mount("/dev/null", proc, NULL, MS_BIND, NULL);
+    if (fstat(fd, &st) < 0 || (S_ISDIR(st.st_mode)
+        ? mount("tmpfs", proc, "tmpfs", MS_RDONLY, "size=0")
+        : mount("/dev/null", proc, NULL, MS_BIND, NULL)) < 0)
+      die(125, "mask %s: %s", masked[i], strerror(errno));
     close(fd);
   }
   for (size_t i = 0; i < ARRAY_LEN(readonly); i++) {
-    int fd = openat(root, readonly[i] + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    char proc[64];
-    if (fd < 0) continue;
+    if ((fd = openat(root, readonly[i] + 1, O_PATH | O_NOFOLLOW |
+                     O_CLOEXEC)) < 0)
+      continue;
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-    if (mount(proc, proc, NULL, MS_BIND | MS_REC, NULL) == 0)
-      mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC,
-            NULL);
+    if (mount(proc, proc, NULL, MS_BIND | MS_REC, NULL) < 0)
+      die(125, "bind %s: %s", readonly[i], strerror(errno));
+    close(fd);
+    /* the fd still names the directory beneath: open the new mount */
+    if ((fd = openat(root, readonly[i] + 1, O_PATH | O_NOFOLLOW |
+                     O_CLOEXEC)) < 0)
+      die(125, "open %s: %s", readonly[i], strerror(errno));
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    if (mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC,
+              NULL) < 0)
+      die(125, "remount %s read-only: %s", readonly[i], strerror(errno));
     close(fd);
   }
 }
@@ -463,18 +473,139 @@ static void run_enter(struct sb_spec *sp)
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-static void child(struct sb_spec *sp, int go)
+static int write_file(const char *path, const char *val)
+{
+  int fd = open(path, O_WRONLY | O_CLOEXEC), r;
+
+  if (fd < 0) return -1;
+  r = write_full(fd, val, strlen(val));
+  close(fd);
+  return r;
+}
+
+static int cgroup_v2(void)
+{
+  return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+}
+
+static const char *const v1_ctrls[] = { "memory", "pids", "cpu", "freezer" };
+
+/* Make the container's cgroups and set the limits (the container joins
+ * them itself: see cgroup_join). A limit that cannot be set is an error;
+ * cgroups that cannot be made without limits asked are not (a router's
+ * kernel may lack a controller). */
+static int cgroup_setup(struct sb_spec *sp)
+{
+  char path[512];
+  int want = sp->memory || sp->pids || sp->cpus > 0;
+
+  if (!sp->cgroup_name) return 0;
+  if (cgroup_v2()) {
+    char dir[256];
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", sp->cgroup_name);
+    mkdir_p(AT_FDCWD, dir, 0755);
+    /* controllers are enabled from the top down */
+    write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids +cpu");
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%.*s/cgroup.subtree_control",
+             (int)(strrchr(sp->cgroup_name, '/') - sp->cgroup_name),
+             sp->cgroup_name);
+    write_file(path, "+memory +pids +cpu");
+#define SET(file, ...) do { char v_[64]; snprintf(v_, sizeof(v_), __VA_ARGS__); \
+    snprintf(path, sizeof(path), "%s/%s", dir, file); \
+    if (write_file(path, v_) < 0) return pfail("set %s", path); } while (0)
+    if (sp->memory) SET("memory.max", "%lld", (long long)sp->memory);
+    if (sp->pids) SET("pids.max", "%lld", (long long)sp->pids);
+    if (sp->cpus > 0) SET("cpu.max", "%lld 100000",
+                          (long long)(sp->cpus * 100000));
+#undef SET
+    return 0;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
+    char dir[256];
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", v1_ctrls[i]);
+    if (access(dir, F_OK) < 0) continue;
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", v1_ctrls[i],
+             sp->cgroup_name);
+    if (mkdir_p(AT_FDCWD, dir, 0755) < 0) {
+      if (want) return -1;
+      continue;
+    }
+#define SET(file, ...) do { char v_[64]; snprintf(v_, sizeof(v_), __VA_ARGS__); \
+    snprintf(path, sizeof(path), "%s/%s", dir, file); \
+    if (write_file(path, v_) < 0) return pfail("set %s", path); } while (0)
+    if (!strcmp(v1_ctrls[i], "memory") && sp->memory) {
+      SET("memory.limit_in_bytes", "%lld", (long long)sp->memory);
+      /* Docker's default: as much swap as memory (memsw = 2x) */
+      snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", dir);
+      if (access(path, F_OK) == 0)
+        SET("memory.memsw.limit_in_bytes", "%lld", (long long)sp->memory * 2);
+    }
+    if (!strcmp(v1_ctrls[i], "pids") && sp->pids)
+      SET("pids.max", "%lld", (long long)sp->pids);
+    if (!strcmp(v1_ctrls[i], "cpu") && sp->cpus > 0) {
+      SET("cpu.cfs_period_us", "100000");
+      SET("cpu.cfs_quota_us", "%lld", (long long)(sp->cpus * 100000));
+    }
+#undef SET
+  }
+  if (sp->memory && access("/sys/fs/cgroup/memory", F_OK) < 0)
+    return fail("memory limit asked, but the kernel has no memory cgroup");
+  if (sp->pids && access("/sys/fs/cgroup/pids", F_OK) < 0)
+    return fail("pids limit asked, but the kernel has no pids cgroup");
+  return 0;
+}
+
+void sb_cgroup_remove(const char *name)
+{
+  char dir[512];
+
+  if (cgroup_v2()) {
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
+    rmdir(dir);
+    return;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
+    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", v1_ctrls[i], name);
+    rmdir(dir);
+  }
+}
+
+/* Move the calling (single-threaded) process into the container's
+ * cgroups. On v1 it writes "0" to each controller's `tasks`: moving only
+ * the caller's own thread takes no global lock, where a cgroup.procs write
+ * waits for an RCU grace period (~10 ms, the largest part of a run). */
+static int cgroup_join(const char *name)
+{
+  char path[512];
+  int ret = 0;
+
+  if (cgroup_v2()) {
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.procs", name);
+    return write_file(path, "0") < 0 ? pfail("join %s", path) : 0;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", v1_ctrls[i]);
+    if (access(path, F_OK) < 0) continue;
+    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s/tasks", v1_ctrls[i],
+             name);
+    if (write_file(path, "0") < 0) ret = pfail("join %s", path);
+  }
+  return ret;
+}
+
+static void child(struct sb_spec *sp)
 {
   cleanup_free char *opts = NULL;
-  char c;
   int root;
 
-  /* wait until the parent has put us into our cgroups */
-  if (read(go, &c, 1) != 1) _exit(125);
-  close(go);
-  /* a cgroup namespace rooted at our own cgroup */
+  /* into our cgroups before anything is charged, then a cgroup namespace
+   * rooted there */
+  if (sp->cgroup_name && cgroup_join(sp->cgroup_name) < 0 &&
+      (sp->memory || sp->pids || sp->cpus > 0))
+    die(125, "%s", fail_msg());
   if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
     die(125, "unshare cgroup namespace: %s", strerror(errno));
+
   /* Our mounts must not leak to the host (and the host's must not come
    * in later): make every mount of this namespace private first. */
   CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL),
@@ -567,140 +698,34 @@ static void child(struct sb_spec *sp, int go)
 
 /* --- the parent --- */
 
-static int write_file(const char *path, const char *val)
-{
-  int fd = open(path, O_WRONLY | O_CLOEXEC), r;
-
-  if (fd < 0) return -1;
-  r = write_full(fd, val, strlen(val));
-  close(fd);
-  return r;
-}
-
-static int cgroup_v2(void)
-{
-  return access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-}
-
-static const char *const v1_ctrls[] = { "memory", "pids", "cpu", "freezer" };
-
-/* Put pid into the container's cgroups and set the limits. A limit that
- * cannot be set is an error; cgroups that cannot be made without limits
- * asked are not (a router's kernel may lack a controller). */
-static int cgroup_setup(struct sb_spec *sp, pid_t pid)
-{
-  char path[512], val[64];
-  int want = sp->memory || sp->pids || sp->cpus > 0;
-
-  if (!sp->cgroup_name) return 0;
-  snprintf(val, sizeof(val), "%d", (int)pid);
-  if (cgroup_v2()) {
-    char dir[256];
-    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", sp->cgroup_name);
-    mkdir_p(AT_FDCWD, dir, 0755);
-    /* controllers are enabled from the top down */
-    write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory +pids +cpu");
-    snprintf(path, sizeof(path), "/sys/fs/cgroup/%.*s/cgroup.subtree_control",
-             (int)(strrchr(sp->cgroup_name, '/') - sp->cgroup_name),
-             sp->cgroup_name);
-    write_file(path, "+memory +pids +cpu");
-#define SET(file, ...) do { char v_[64]; snprintf(v_, sizeof(v_), __VA_ARGS__); \
-    snprintf(path, sizeof(path), "%s/%s", dir, file); \
-    if (write_file(path, v_) < 0) return pfail("set %s", path); } while (0)
-    if (sp->memory) SET("memory.max", "%lld", (long long)sp->memory);
-    if (sp->pids) SET("pids.max", "%lld", (long long)sp->pids);
-    if (sp->cpus > 0) SET("cpu.max", "%lld 100000",
-                          (long long)(sp->cpus * 100000));
-    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-    if (write_file(path, val) < 0 && want) return pfail("join %s", dir);
-#undef SET
-    return 0;
-  }
-  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
-    char dir[256];
-    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", v1_ctrls[i]);
-    if (access(dir, F_OK) < 0) continue;
-    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", v1_ctrls[i],
-             sp->cgroup_name);
-    if (mkdir_p(AT_FDCWD, dir, 0755) < 0) {
-      if (want) return -1;
-      continue;
-    }
-#define SET(file, ...) do { char v_[64]; snprintf(v_, sizeof(v_), __VA_ARGS__); \
-    snprintf(path, sizeof(path), "%s/%s", dir, file); \
-    if (write_file(path, v_) < 0) return pfail("set %s", path); } while (0)
-    if (!strcmp(v1_ctrls[i], "memory") && sp->memory) {
-      SET("memory.limit_in_bytes", "%lld", (long long)sp->memory);
-      /* Docker's default: as much swap as memory (memsw = 2x) */
-      snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", dir);
-      if (access(path, F_OK) == 0)
-        SET("memory.memsw.limit_in_bytes", "%lld", (long long)sp->memory * 2);
-    }
-    if (!strcmp(v1_ctrls[i], "pids") && sp->pids)
-      SET("pids.max", "%lld", (long long)sp->pids);
-    if (!strcmp(v1_ctrls[i], "cpu") && sp->cpus > 0) {
-      SET("cpu.cfs_period_us", "100000");
-      SET("cpu.cfs_quota_us", "%lld", (long long)(sp->cpus * 100000));
-    }
-#undef SET
-    snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-    if (write_file(path, val) < 0 && want) return pfail("join %s", dir);
-  }
-  if (sp->memory && access("/sys/fs/cgroup/memory", F_OK) < 0)
-    return fail("memory limit asked, but the kernel has no memory cgroup");
-  if (sp->pids && access("/sys/fs/cgroup/pids", F_OK) < 0)
-    return fail("pids limit asked, but the kernel has no pids cgroup");
-  return 0;
-}
-
-void sb_cgroup_remove(const char *name)
-{
-  char dir[512];
-
-  if (cgroup_v2()) {
-    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
-    rmdir(dir);
-    return;
-  }
-  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
-    snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", v1_ctrls[i], name);
-    rmdir(dir);
-  }
-}
-
 pid_t sb_start(struct sb_spec *sp, int *code)
 {
-  int syncp[2], gop[2], flags, status;
+  int syncp[2], flags, status;
   char msg[1024];
   ssize_t n;
   pid_t pid;
 
   *code = 125;
-  if (pipe2(syncp, O_CLOEXEC) < 0 || pipe2(gop, O_CLOEXEC) < 0)
-    return pfail("pipe");
+  if (cgroup_setup(sp) < 0) return -1;
+  if (pipe2(syncp, O_CLOEXEC) < 0) return pfail("pipe");
   flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
           (sp->net_host ? 0 : CLONE_NEWNET);
   /* fork-like clone: the child runs on a copy of our stack */
   pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0) return pfail("clone");
+  sp->mntns_fd = -1;
+  if (pid && sp->hold_mntns) {
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/ns/mnt", (int)pid);
+    sp->mntns_fd = open(p, O_RDONLY | O_CLOEXEC);
+  }
   if (!pid) {
     close(syncp[0]);
-    close(gop[1]);
     sync_fd = syncp[1];
-    child(sp, gop[0]);
+    child(sp);
     _exit(125);
   }
   close(syncp[1]);
-  close(gop[0]);
-  if (cgroup_setup(sp, pid) < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    close(gop[1]);
-    close(syncp[0]);
-    return -1;
-  }
-  write(gop[1], "g", 1);
-  close(gop[1]);
   /* the sync pipe closes on exec (CLOEXEC); a message means failure */
   do n = read(syncp[0], msg, sizeof(msg) - 1);
   while (n < 0 && errno == EINTR);
@@ -712,24 +737,6 @@ pid_t sb_start(struct sb_spec *sp, int *code)
     return fail("%s", msg + 1);
   }
   return pid;
-}
-
-/* Join the container's cgroups (every controller, or the v2 group). */
-static void cgroup_join(const char *name)
-{
-  char path[512], pid[32];
-
-  snprintf(pid, sizeof(pid), "%d", (int)getpid());
-  if (cgroup_v2()) {
-    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.procs", name);
-    write_file(path, pid);
-    return;
-  }
-  for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
-    snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/%s/cgroup.procs",
-             v1_ctrls[i], name);
-    write_file(path, pid);
-  }
 }
 
 pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
@@ -748,7 +755,7 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
     int fds[ARRAY_LEN(ns)];
     close(syncp[0]);
     sync_fd = syncp[1];
-    if (sp->cgroup_name) cgroup_join(sp->cgroup_name);
+    if (sp->cgroup_name) cgroup_join(sp->cgroup_name);  /* best effort */
     /* open them all first: after the mount namespace, /proc is theirs */
     for (size_t i = 0; i < ARRAY_LEN(ns); i++) {
       char p[64];

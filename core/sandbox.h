@@ -40,6 +40,12 @@ struct sb_spec {
   int64_t pids;             /* 0 = none */
   double cpus;              /* 0 = none */
   const char *cgroup_name;  /* "ocibox/<id>" */
+
+  int hold_mntns;           /* in: sb_start keeps the mount namespace */
+  int mntns_fd;             /* out: with hold_mntns, an fd of it, or -1:
+                               its mounts outlive the container until the
+                               fd is closed, and their teardown (an RCU
+                               wait) need not delay the exit status */
 };
 
 /* Docker's 14 default capabilities. */

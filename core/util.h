@@ -76,6 +76,9 @@ char *file_read(int dirfd, const char *path, size_t max, size_t *len);
  * file. */
 int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
                       mode_t mode);
+/* Set by work whose files do not outlive it (run --rm's container record):
+ * file_write_atomic still renames, but skips both fsyncs. */
+extern int sync_off;
 /* fsync the directory containing path (relative to dirfd). */
 int fsync_dir(int dirfd, const char *path);
 /* mkdir -p, relative to dirfd. */
