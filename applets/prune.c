@@ -1,6 +1,7 @@
 /* prune.c - remove dangling (or, with -a, all unused) images
  * See https://docs.docker.com/reference/cli/docker/image/prune/ */
 #include "core/core.h"
+#include "core/layer.h"
 #include "core/image.h"
 
 static const char usage[] =
@@ -80,6 +81,12 @@ static int prune_main(int argc, char **argv)
     if (store_index_save(&s, idx) < 0 || store_gc(&s, idx, freed, &bytes) < 0)
       return -1;
     printf("\n");
+  }
+  /* unpacked layers nothing uses any more count too (also those of images
+   * deleted while a container still used them) */
+  {
+    int64_t f = layer_gc(&s, idx);
+    if (f > 0) bytes += f;
   }
   printf("Total reclaimed space: %s\n", fmt_size(sz, bytes));
   return 0;

@@ -1,6 +1,7 @@
 /* rmi.c - remove images: untag, and delete when the last name goes
  * See https://docs.docker.com/reference/cli/docker/image/rm/ */
 #include "core/core.h"
+#include "core/layer.h"
 #include "core/image.h"
 #include "core/ref.h"
 
@@ -73,7 +74,9 @@ static int rmi_one(struct store *s, cJSON *idx, const char *name)
   printf("Deleted: %s\n", v[i].id);
   if (store_index_save(s, idx) < 0) goto fail;
   cur = &v[i];
-  if (!noprune && store_gc(s, idx, deleted, NULL) < 0) goto fail;
+  if (!noprune && (store_gc(s, idx, deleted, NULL) < 0 ||
+                   layer_gc(s, idx) < 0))
+    goto fail;
   cur = NULL;
 done:
   image_list_free(v, n);

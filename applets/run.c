@@ -97,8 +97,17 @@ static int layers(struct store *s, struct image *img, struct strv *lowers)
     cleanup_free char *target = xasprintf("../layers/%s", digest_hex(diff));
     if (layer_unpack(s, img->m.layers[i].digest, diff) < 0)
       return fail_wrap("layer %s", img->m.layers[i].digest);
-    if (symlinkat(target, s->dfd, link) < 0 && errno != EEXIST)
-      return pfail("link '%s'", link);
+    if (symlinkat(target, s->dfd, link) < 0) {
+      char t[256];
+      ssize_t n;
+      if (errno != EEXIST) return pfail("link '%s'", link);
+      /* 48 bits can collide (an image can be made to): never mount
+       * another layer than the one asked */
+      n = readlinkat(s->dfd, link, t, sizeof(t) - 1);
+      if (n < 0 || (t[n] = 0, strcmp(t, target)))
+        return fail("layer %s: short name %s is taken by another layer",
+                    diff, link);
+    }
     strv_add(lowers, steal_pointer(&link));
   }
   /* an image without layers still needs one lower directory */

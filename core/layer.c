@@ -1,5 +1,8 @@
 /* layer.c - hardened layer extraction, overlay whiteouts */
 #include "core/layer.h"
+#include "core/container.h"
+#include "core/image.h"
+#include "core/opt.h"
 #include "core/digest.h"
 #include "core/gz.h"
 #include "core/tar.h"
@@ -369,4 +372,94 @@ fail:
   gz_reader_free(gz);
   rm_rf(s->dfd, tmp);
   return -1;
+}
+
+/* Bytes in the files under dirfd/path (not following symlinks). */
+static int64_t du(int at, const char *path)
+{
+  cleanup_close int fd = openat(at, path, O_RDONLY | O_DIRECTORY |
+                                O_NOFOLLOW | O_CLOEXEC);
+  struct dirent *e;
+  struct stat st;
+  int64_t sum = 0;
+  DIR *d;
+
+  if (fd < 0 || !(d = fdopendir(fd))) return 0;
+  fd = -1;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (S_ISDIR(st.st_mode)) sum += du(dirfd(d), e->d_name);
+    else if (S_ISREG(st.st_mode)) sum += st.st_size;
+  }
+  closedir(d);
+  return sum;
+}
+
+int64_t layer_gc(struct store *s, cJSON *idx)
+{
+  struct strv live = { 0 };
+  struct container *cv;
+  struct image *iv;
+  size_t ni, nc;
+  cleanup_close int fd = -1;
+  int64_t freed = 0;
+  struct dirent *e;
+  DIR *d;
+
+  image_list(s, idx, &iv, &ni);
+  for (size_t i = 0; i < ni; i++) {
+    const cJSON *id;
+    cJSON_ArrayForEach(id, json_arr(json_obj(iv[i].config, "rootfs"),
+                                    "diff_ids"))
+      if (cJSON_IsString(id) && digest_valid(id->valuestring))
+        strv_add(&live, xstrdup(digest_hex(id->valuestring)));
+  }
+  image_list_free(iv, ni);
+  /* containers name their layers by l/ link: follow it */
+  container_list(s, &cv, &nc);
+  for (size_t i = 0; i < nc; i++) {
+    const cJSON *l;
+    cJSON_ArrayForEach(l, json_arr(json_obj(cv[i].config, "Spec"),
+                                   "Lowers")) {
+      char t[256];
+      ssize_t n;
+      if (!cJSON_IsString(l)) continue;
+      n = readlinkat(s->dfd, l->valuestring, t, sizeof(t) - 1);
+      if (n <= 0) continue;
+      t[n] = 0;
+      strv_add(&live, xstrdup(strrchr(t, '/') ? strrchr(t, '/') + 1 : t));
+    }
+  }
+  container_list_free(cv, nc);
+
+  if ((fd = openat(s->dfd, "layers", O_RDONLY | O_DIRECTORY |
+                   O_CLOEXEC)) >= 0 && (d = fdopendir(fd))) {
+    fd = -1;
+    while ((e = readdir(d))) {
+      cleanup_free char *p = NULL;
+      int stale = !strncmp(e->d_name, "tmp-", 4);
+      if (!stale && (strlen(e->d_name) != 64 || !is_hex(e->d_name, 64) ||
+                     strv_has(&live, e->d_name)))
+        continue;
+      p = xasprintf("layers/%s", e->d_name);
+      freed += du(s->dfd, p);
+      if (rm_rf(s->dfd, p) < 0) fail_print();
+    }
+    closedir(d);
+  }
+  /* l/ links whose layer is gone */
+  if ((fd = openat(s->dfd, "l", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+      (d = fdopendir(fd))) {
+    fd = -1;
+    while ((e = readdir(d))) {
+      struct stat st;
+      if (e->d_name[0] == '.') continue;
+      if (fstatat(dirfd(d), e->d_name, &st, 0) < 0 && errno == ENOENT)
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+  }
+  strv_free(&live);
+  return freed;
 }

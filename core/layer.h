@@ -26,4 +26,10 @@ int layer_extract(int dirfd, struct io_reader *in, int flags);
  * place. 0 at once if it is there already. */
 int layer_unpack(struct store *s, const char *blob, const char *diff_id);
 
+/* Remove unpacked layers (layers/<hex>) that no image of idx and no
+ * container uses, their l/ links, and what an interrupted unpack left
+ * (layers/tmp-*). Call it holding the writer lock. Returns the bytes
+ * freed (file sizes), or -1. */
+int64_t layer_gc(struct store *s, cJSON *idx);
+
 #endif
