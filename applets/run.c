@@ -36,10 +36,12 @@ static const char usage[] =
 "--init             run an init as PID 1 that reaps zombies and forwards\n"
 "                   signals\n"
 "--cap-add CAP, --cap-drop CAP  change the capability set (or ALL)\n"
-"--privileged       all capabilities, no masked paths, no no_new_privs\n";
+"--privileged       all capabilities, no masked paths, no no_new_privs\n"
+"--storage-driver overlay|vfs  vfs: a flattened copy of the image per\n"
+"                   container (the default where the kernel has no overlayfs)\n";
 
 static char *name, *workdir, *user, *hostname, *entrypoint, *network,
-            *memory, *cpus;
+            *memory, *cpus, *driver;
 static int rm, detach, interactive, tty, readonly, init, privileged;
 static long pids_limit;
 static struct strv envs, envfiles, volumes, capadd, capdrop;
@@ -55,7 +57,7 @@ static const struct opt opts[] = {
   OPT_INT(0, "pids-limit", &pids_limit), OPT_STR(0, "cpus", &cpus),
   OPT_FLAG(0, "init", &init), OPT_LIST(0, "cap-add", &capadd),
   OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
-  OPT_END
+  OPT_STR(0, "storage-driver", &driver), OPT_END
 };
 
 /* The files the container sees as /etc/hostname, hosts, resolv.conf. */
@@ -118,9 +120,40 @@ static int layers(struct store *s, struct image *img, struct strv *lowers)
   return 0;
 }
 
+/* overlayfs unless asked otherwise or the kernel lacks it */
+static int want_vfs(void)
+{
+  cleanup_free char *fs = NULL;
+
+  if (!driver) driver = getenv("OCIBOX_STORAGE_DRIVER");
+  if (driver) return !strcmp(driver, "vfs");
+  fs = file_read(AT_FDCWD, "/proc/filesystems", 1 << 16, NULL);
+  return fs && !strstr(fs, "\toverlay\n");
+}
+
+/* vfs: the image's layers applied in order onto containers/ID/flat. */
+static int flatten(struct store *s, struct container *c, struct image *img,
+                   char **flat)
+{
+  cJSON *ids = json_arr(json_obj(img->config, "rootfs"), "diff_ids");
+  cleanup_close int fd = -1;
+
+  *flat = container_path(c, "flat");
+  if (mkdirat(s->dfd, *flat, 0755) < 0) return pfail("mkdir '%s'", *flat);
+  if ((fd = openat(s->dfd, *flat, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return pfail("open '%s'", *flat);
+  for (size_t i = 0; i < img->m.nlayers; i++)
+    if (layer_apply(s, img->m.layers[i].digest,
+                    cJSON_GetArrayItem(ids, i)->valuestring, fd) < 0)
+      return fail_wrap("layer %s", img->m.layers[i].digest);
+  return sync_off ? 0 : syncfs(fd);
+}
+
 static int run_main(int argc, char **argv)
 {
   struct strv env = { 0 }, args = { 0 }, lowers = { 0 };
+  cleanup_free char *flat = NULL;
+  int vfs;
   struct sb_bind *binds = NULL;
   struct sb_spec sp;
   struct container c;
@@ -212,7 +245,11 @@ static int run_main(int argc, char **argv)
                                            !strcmp(mode, "ro") };
   }
 
-  if (layers(&s, &v[k], &lowers) < 0) return fail_print(), 125;
+  if (driver && strcmp(driver, "overlay") && strcmp(driver, "vfs"))
+    return fail("unknown storage driver '%s' (overlay, vfs)", driver),
+           fail_print(), 125;
+  vfs = want_vfs();
+  if (!vfs && layers(&s, &v[k], &lowers) < 0) return fail_print(), 125;
   if (!hostname) hostname = "";   /* the short ID, once there is one */
 
   /* the record: what was asked, and the spec to start it (again) */
@@ -233,6 +270,12 @@ static int run_main(int argc, char **argv)
   sync_off = rm;
   container_sweep(&s);
   if (container_create(&s, &c, name, cfg) < 0) return fail_print(), 125;
+  if (vfs && flatten(&s, &c, &v[k], &flat) < 0) {
+    fail_print();
+    container_remove(&s, &c);
+    return 125;
+  }
+  sp.flat = flat;
   if (!*hostname) {
     static char shortid[13];
     snprintf(shortid, sizeof(shortid), "%.12s", c.id);

@@ -29,6 +29,7 @@ cJSON *launch_spec_json(const struct sb_spec *sp)
   }
   STRS("Lowers", sp->lowers, sp->nlowers)
 #undef STRS
+  if (sp->flat) json_set_str(j, "Flat", sp->flat);
   json_set_str(j, "Cwd", sp->cwd ? sp->cwd : "");
   json_set_str(j, "User", sp->user ? sp->user : "");
   json_set_str(j, "Hostname", sp->hostname);
@@ -114,6 +115,7 @@ int launch(struct store *s, struct container *c, int flags)
   sp.etc_dir = etcd;
   sp.argv = strs(json_arr(sj, "Args"));
   sp.envp = strs(json_arr(sj, "Env"));
+  sp.flat = json_str(sj, "Flat");
   sp.cwd = json_str(sj, "Cwd");
   sp.user = json_str(sj, "User");
   sp.hostname = json_str(sj, "Hostname");

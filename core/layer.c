@@ -132,23 +132,40 @@ static int copy_data(struct tar_reader *t, int fd)
   return n < 0 ? -1 : 0;
 }
 
-/* Empty a directory of what earlier layers put there (opaque, flattened). */
-static int empty_dir(int pfd, const char *name)
+/* An opaque directory in vfs mode: what lower layers put in dirfd goes,
+ * what this layer wrote (seen, by path, with every ancestor) stays. */
+static int apply_opaque(int dfd, const char *path, const struct sset *seen)
 {
-  int fd = openat(pfd, *name ? name : ".", O_RDONLY | O_DIRECTORY |
-                  O_NOFOLLOW | O_CLOEXEC);
-  DIR *d;
+  int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
   struct dirent *e;
-  int ret = 0;
+  DIR *d;
 
-  if (fd < 0) return 0;
-  if (!(d = fdopendir(fd))) {
-    close(fd);
-    return pfail("opendir");
+  if (fd < 0 || !(d = fdopendir(fd))) {
+    if (fd >= 0) close(fd);
+    return pfail("opendir '%s'", path);
   }
-  while ((e = readdir(d)))
-    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+  while ((e = readdir(d))) {
+    cleanup_free char *p = NULL;
+    struct stat st;
+    int sub;
+
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    p = *path ? xasprintf("%s/%s", path, e->d_name) : xstrdup(e->d_name);
+    if (!sset_has(seen, p)) {
       ret |= rm_rf(dirfd(d), e->d_name);
+      continue;
+    }
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISDIR(st.st_mode))
+      continue;
+    if ((sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+                      O_NOFOLLOW | O_CLOEXEC)) < 0) {
+      ret = pfail("open '%s'", p);
+      continue;
+    }
+    ret |= apply_opaque(sub, p, seen);
+    close(sub);
+  }
   closedir(d);
   return ret;
 }
@@ -159,7 +176,8 @@ struct dirtime {
 };
 
 static int entry(int root, struct tar_reader *t, struct tar_entry *e,
-                 int flags, struct dirtime **dt, size_t *ndt)
+                 int flags, struct dirtime **dt, size_t *ndt,
+                 struct sset *seen)
 {
   cleanup_free char *dir = NULL, *base = NULL;
   cleanup_close int pfd = -1;
@@ -170,16 +188,21 @@ static int entry(int root, struct tar_reader *t, struct tar_entry *e,
   if (!base) return 0;   /* "./": the layer root keeps its own metadata */
   if ((pfd = open_dir(root, dir)) < 0) return -1;
 
-  /* whiteouts */
+  /* whiteouts: for the layers below only (what this layer wrote stays) */
   if (str_starts(base, ".wh.")) {
     if (!strcmp(base, ".wh..wh..opq")) {
-      if (flags & LAYER_APPLY) return empty_dir(pfd, "");
+      if (flags & LAYER_APPLY) return apply_opaque(pfd, dir, seen);
       if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
         return pfail("set opaque");
       return 0;
     }
     if (!base[4] || strchr(base + 4, '/'))
       return fail("bad whiteout");
+    {
+      cleanup_free char *x = *dir ? xasprintf("%s/%s", dir, base + 4)
+                                  : xstrdup(base + 4);
+      if (sset_has(seen, x)) return 0;
+    }
     if (clear(pfd, base + 4, 0) < 0) return -1;
     if (flags & LAYER_APPLY) return 0;
     /* overlayfs' whiteout: a 0:0 character device */
@@ -282,11 +305,28 @@ int layer_extract(int root, struct io_reader *in, int flags)
   size_t ndt = 0;
   int r;
 
-  while ((r = tar_next(t, &e)) > 0)
-    if (entry(root, t, e, flags, &dt, &ndt) < 0) {
+  struct sset seen = { 0 };
+
+  while ((r = tar_next(t, &e)) > 0) {
+    char *dir, *base;
+    if (entry(root, t, e, flags, &dt, &ndt, &seen) < 0) {
       r = fail_wrap("layer entry '%.200s'", e->path);
       break;
     }
+    /* the path and its ancestors: whiteouts spare what this layer wrote */
+    if (norm(e->path, &dir, &base) == 0 && base) {
+      char *p = *dir ? xasprintf("%s/%s", dir, base) : xstrdup(base), *sl;
+      while (!sset_has(&seen, p)) {
+        sset_add(&seen, p);
+        if (!(sl = strrchr(p, '/'))) break;
+        *sl = 0;
+      }
+      free(p);
+      free(dir);
+      free(base);
+    }
+  }
+  sset_free(&seen);
   for (size_t i = ndt; i-- > 0;) {
     struct timespec ts[2] = { { dt[i].mtime, 0 }, { dt[i].mtime, 0 } };
     if (r == 0) utimensat(root, dt[i].path, ts, AT_SYMLINK_NOFOLLOW);
@@ -312,46 +352,61 @@ static ssize_t hashing_read(void *ctx, void *buf, size_t n)
   return r;
 }
 
-int layer_unpack(struct store *s, const char *blob, const char *diff_id)
+/* Extract the blob (gzip or plain) into dirfd, checking that the
+ * uncompressed stream is diff_id. */
+static int extract_verified(struct store *s, const char *blob,
+                            const char *diff_id, int dirfd, int flags)
 {
-  static unsigned seq;
   static unsigned char buf[65536];
-  cleanup_free char *final = NULL, *tmp = NULL;
-  cleanup_close int bfd = -1, tfd = -1;
-  struct gz_reader *gz = NULL;
+  cleanup_close int bfd = -1;
+  struct gz_reader *gz;
   struct io_reader raw, zin, hin;
   struct hashing h;
   char got[DIGEST_LEN];
-  struct stat st;
   ssize_t k;
+  int ret = -1;
 
-  if (!digest_valid(diff_id)) return fail("invalid diff_id '%s'", diff_id);
-  final = xasprintf("layers/%s", digest_hex(diff_id));
-  if (fstatat(s->dfd, final, &st, 0) == 0 && S_ISDIR(st.st_mode)) return 0;
-  if (mkdir_p(s->dfd, "layers", 0700) < 0) return -1;
-  tmp = xasprintf("layers/tmp-%d-%u", (int)getpid(), seq++);
   if ((bfd = store_blob_open(s, blob)) < 0) return -1;
-  if (mkdirat(s->dfd, tmp, 0755) < 0) return pfail("mkdir '%s'", tmp);
-  if ((tfd = openat(s->dfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-    pfail("open '%s'", tmp);
-    goto fail;
-  }
   raw = IO_FD_READER(&bfd);
   gz = gz_reader_new(&raw, 1);
   zin = gz_reader_io(gz);
   h.in = &zin;
   digest_init(&h.d);
   hin = (struct io_reader){ hashing_read, &h };
-  if (layer_extract(tfd, &hin, LAYER_OVERLAY) < 0) goto fail;
+  if (layer_extract(dirfd, &hin, flags) < 0) goto out;
   /* the end-of-archive blocks and any padding are part of the diff_id */
   while ((k = io_read(&hin, buf, sizeof(buf))) > 0);
-  if (k < 0) goto fail;
+  if (k < 0) goto out;
   digest_final(&h.d, got);
   if (strcmp(got, diff_id)) {
     fail("layer %s does not match its diff_id %s (content is %s)", blob,
          diff_id, got);
+    goto out;
+  }
+  ret = 0;
+out:
+  gz_reader_free(gz);
+  return ret;
+}
+
+int layer_unpack(struct store *s, const char *blob, const char *diff_id)
+{
+  static unsigned seq;
+  cleanup_free char *final = NULL, *tmp = NULL;
+  cleanup_close int tfd = -1;
+  struct stat st;
+
+  if (!digest_valid(diff_id)) return fail("invalid diff_id '%s'", diff_id);
+  final = xasprintf("layers/%s", digest_hex(diff_id));
+  if (fstatat(s->dfd, final, &st, 0) == 0 && S_ISDIR(st.st_mode)) return 0;
+  if (mkdir_p(s->dfd, "layers", 0700) < 0) return -1;
+  tmp = xasprintf("layers/tmp-%d-%u", (int)getpid(), seq++);
+  if (mkdirat(s->dfd, tmp, 0755) < 0) return pfail("mkdir '%s'", tmp);
+  if ((tfd = openat(s->dfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    pfail("open '%s'", tmp);
     goto fail;
   }
+  if (extract_verified(s, blob, diff_id, tfd, LAYER_OVERLAY) < 0) goto fail;
   /* everything on disk before the name appears */
   if (syncfs(tfd) < 0) {
     pfail("sync '%s'", tmp);
@@ -360,18 +415,22 @@ int layer_unpack(struct store *s, const char *blob, const char *diff_id)
   if (renameat(s->dfd, tmp, s->dfd, final) < 0) {
     if (errno == ENOTEMPTY || errno == EEXIST) {   /* another won the race */
       rm_rf(s->dfd, tmp);
-      gz_reader_free(gz);
       return 0;
     }
     pfail("rename '%s'", tmp);
     goto fail;
   }
-  gz_reader_free(gz);
   return fsync_dir(s->dfd, final);
 fail:
-  gz_reader_free(gz);
   rm_rf(s->dfd, tmp);
   return -1;
+}
+
+int layer_apply(struct store *s, const char *blob, const char *diff_id,
+                int dirfd)
+{
+  if (!digest_valid(diff_id)) return fail("invalid diff_id '%s'", diff_id);
+  return extract_verified(s, blob, diff_id, dirfd, LAYER_APPLY);
 }
 
 /* Bytes in the files under dirfd/path (not following symlinks). */

@@ -26,6 +26,12 @@ int layer_extract(int dirfd, struct io_reader *in, int flags);
  * place. 0 at once if it is there already. */
 int layer_unpack(struct store *s, const char *blob, const char *diff_id);
 
+/* Apply a layer blob onto the tree at dirfd, as the vfs driver does:
+ * .wh.X deletes X, an opaque marker empties its directory; the
+ * uncompressed digest is checked against diff_id. */
+int layer_apply(struct store *s, const char *blob, const char *diff_id,
+                int dirfd);
+
 /* Remove unpacked layers (layers/<hex>) that no image of idx and no
  * container uses, their l/ links, and what an interrupted unpack left
  * (layers/tmp-*). Call it holding the writer lock. Returns the bytes

@@ -428,6 +428,55 @@ int parse_bytes(const char *s, int64_t *out)
   return 0;
 }
 
+static size_t fnv(const char *s)
+{
+  size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+  while (*s) h = (h ^ (unsigned char)*s++) * (sizeof(size_t) > 4 ?
+                                               (size_t)1099511628211ULL :
+                                               (size_t)16777619);
+  return h;
+}
+
+static size_t sset_slot(const struct sset *s, const char *str)
+{
+  size_t i = fnv(str) & (s->cap - 1);
+
+  while (s->slot[i] && strcmp(s->slot[i], str)) i = (i + 1) & (s->cap - 1);
+  return i;
+}
+
+int sset_has(const struct sset *s, const char *str)
+{
+  return s->cap && s->slot[sset_slot(s, str)];
+}
+
+void sset_add(struct sset *s, const char *str)
+{
+  size_t i;
+
+  if (2 * (s->n + 1) > s->cap) {   /* keep it at most half full */
+    struct sset g = { xzalloc((s->cap ? 2 * s->cap : 64) * sizeof(char *)),
+                      s->n, s->cap ? 2 * s->cap : 64 };
+    for (size_t k = 0; k < s->cap; k++)
+      if (s->slot[k]) g.slot[sset_slot(&g, s->slot[k])] = s->slot[k];
+    free(s->slot);
+    *s = g;
+  }
+  i = sset_slot(s, str);
+  if (!s->slot[i]) {
+    s->slot[i] = xstrdup(str);
+    s->n++;
+  }
+}
+
+void sset_free(struct sset *s)
+{
+  for (size_t i = 0; i < s->cap; i++) free(s->slot[i]);
+  free(s->slot);
+  memset(s, 0, sizeof(*s));
+}
+
 /* Environment lists (K=V strings). */
 
 void env_set(struct strv *env, const char *kv)

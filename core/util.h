@@ -49,6 +49,12 @@ struct strv { char **v; size_t n, cap; };
 void strv_add(struct strv *s, char *owned);
 void strv_free(struct strv *s);
 int strv_has(const struct strv *s, const char *str);
+/* A set of strings (open addressing, FNV-1a): for the paths of a layer. */
+struct sset { char **slot; size_t n, cap; };
+void sset_add(struct sset *s, const char *str);
+int sset_has(const struct sset *s, const char *str);
+void sset_free(struct sset *s);
+
 /* K=V into an environment list, replacing K's earlier value. */
 void env_set(struct strv *env, const char *kv);
 /* Docker's -e: K=V, or K alone for the host's value (skipped when unset). */
