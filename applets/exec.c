@@ -3,13 +3,14 @@
 #include "core/core.h"
 #include "core/container.h"
 #include "core/sandbox.h"
+#include "core/tty.h"
 
 static const char usage[] =
 "usage: exec [-i] [-t] [-u USER[:GROUP]] [-w DIR] [-e K=V]... CONTAINER COMMAND [ARG...]\n\n"
 "Run COMMAND in the namespaces and cgroups of a running container, with its\n"
 "environment, capabilities and no_new_privs.\n\n"
 "-i, --interactive  keep standard input open\n"
-"-t, --tty          (accepted; no terminal is allocated yet)\n"
+"-t, --tty          allocate a terminal\n"
 "-u, --user         user, as for run (default: the container's)\n"
 "-w, --workdir      working directory (default: the container's)\n"
 "-e, --env          add an environment variable\n";
@@ -56,9 +57,12 @@ static int exec_main(int argc, char **argv)
     int nul = open("/dev/null", O_RDONLY);
     if (nul >= 0) dup2(nul, 0), close(nul);
   }
+  sp.tty = tty;
+  if (tty) tty_size(&sp.rows, &sp.cols);
   if ((pid = sb_enter(json_int(c.state, "Pid", 0), &sp, &code)) < 0)
     return fail_print(), code;
-  return sb_wait(pid);
+  return sp.tty_fd >= 0 ? tty_relay(pid, sp.tty_fd, interactive ? 0 : -1, 1)
+                        : sb_wait(pid);
 }
 
 APPLET_X(exec, 2, -1, APPLET_STOP);

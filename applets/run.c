@@ -20,7 +20,7 @@ static const char usage[] =
 "--rm               remove the container when it exits\n"
 "-d, --detach       run in the background, print the container ID\n"
 "-i, --interactive  keep standard input open\n"
-"-t, --tty          (accepted; no terminal is allocated yet)\n"
+"-t, --tty          allocate a terminal (raw mode, window size relayed)\n"
 "-e, --env K=V      set an environment variable (K alone: from the host)\n"
 "--env-file FILE    read K=V lines\n"
 "-w, --workdir DIR  working directory inside the container\n"
@@ -300,6 +300,7 @@ static int run_main(int argc, char **argv)
   sp.readonly = readonly;
   sp.privileged = privileged;
   sp.init = init;
+  sp.tty = tty;
   sp.caps = caps;
   json_set(c.config, "Spec", launch_spec_json(&sp));
   {

@@ -1,6 +1,7 @@
 /* launch.c - start a container from its record and monitor it */
 #include "core/launch.h"
 #include "core/opt.h"
+#include "core/tty.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@ cJSON *launch_spec_json(const struct sb_spec *sp)
   cJSON_AddBoolToObject(j, "ReadOnly", sp->readonly);
   cJSON_AddBoolToObject(j, "Privileged", sp->privileged);
   cJSON_AddBoolToObject(j, "Init", sp->init);
+  cJSON_AddBoolToObject(j, "Tty", sp->tty);
   /* 64 bits do not survive a JSON number (a double): hex */
   snprintf(caps, sizeof(caps), "%llx", (unsigned long long)sp->caps);
   cJSON_AddStringToObject(j, "Caps", caps);
@@ -129,6 +131,8 @@ int launch(struct store *s, struct container *c, int flags)
   sp.readonly = cJSON_IsTrue(cJSON_GetObjectItem(sj, "ReadOnly"));
   sp.privileged = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Privileged"));
   sp.init = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Init"));
+  sp.tty = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Tty"));
+  if (sp.tty && !(flags & LAUNCH_DETACH)) tty_size(&sp.rows, &sp.cols);
   sp.caps = strtoull(json_str(sj, "Caps") ? json_str(sj, "Caps") : "0",
                      NULL, 16);
   sp.memory = json_int(sj, "Memory", 0);
@@ -202,7 +206,10 @@ int launch(struct store *s, struct container *c, int flags)
     write(pfd[1], "OK", 2);
     close(pfd[1]);
   }
-  ret = sb_wait(pid);
+  /* with -t the output comes through the pty (to the log, detached) */
+  ret = sp.tty_fd >= 0 ? tty_relay(pid, sp.tty_fd, (flags & LAUNCH_STDIN)
+                                   ? 0 : -1, 1)
+                       : sb_wait(pid);
   ended(s, c, ret, rm, cg, sp.mntns_fd);
   if (flags & LAUNCH_DETACH) _exit(ret);
   return ret;

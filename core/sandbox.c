@@ -1,5 +1,6 @@
 /* sandbox.c - namespaces, overlay root, pivot_root, /dev, capabilities */
 #include "core/sandbox.h"
+#include "core/tty.h"
 #include "core/util.h"
 
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -54,6 +56,7 @@ int64_t sb_cap_parse(const char *name)
 /* --- the child: everything here runs in the new namespaces --- */
 
 static int sync_fd = -1;
+static int tty_sock = -1;   /* the child's end: the pty's master goes here */
 
 /* Report a setup failure to the parent and die. */
 static void die(int code, const char *fmt, ...) PRINTF(2, 3);
@@ -457,6 +460,8 @@ static void run_enter(struct sb_spec *sp)
 
   if ((init_child = fork()) < 0) die(125, "fork: %s", strerror(errno));
   if (!init_child) {
+    if (sp->tty && tty_child(tty_sock, sp->rows, sp->cols, 0) < 0)
+      die(125, "%s", fail_msg());
     if (chdir(sp->cwd && *sp->cwd ? sp->cwd : "/") < 0)
       die(125, "chdir to \"%s\": %s", sp->cwd, strerror(errno));
     drop_bounding(sp->privileged ? ~0ULL : sp->caps);
@@ -671,6 +676,8 @@ static void child(struct sb_spec *sp)
     die(125, "detach old root: %s", strerror(errno));
   }
   if (chdir("/") < 0) die(125, "chdir /: %s", strerror(errno));
+  if (sp->tty && tty_child(tty_sock, sp->rows, sp->cols, 1) < 0)
+    die(125, "%s", fail_msg());
   close(root);
   if (sp->readonly)
     CHECK(mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL),
@@ -698,16 +705,35 @@ static void child(struct sb_spec *sp)
 
 /* --- the parent --- */
 
+/* With a tty: the socket its master comes back on. */
+static int tty_pair(const struct sb_spec *sp, int tsock[2])
+{
+  tsock[0] = tsock[1] = -1;
+  return sp->tty ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tsock)
+                 : 0;
+}
+
+/* After the child's exec: take the master, close our ends. */
+static void tty_done(struct sb_spec *sp, int tsock[2], int ok)
+{
+  if (tsock[1] >= 0) close(tsock[1]);
+  if (tsock[0] < 0) return;
+  if (ok) sp->tty_fd = tty_recv(tsock[0]);
+  close(tsock[0]);
+}
+
 pid_t sb_start(struct sb_spec *sp, int *code)
 {
-  int syncp[2], flags, status;
+  int syncp[2], tsock[2], flags, status;
   char msg[1024];
   ssize_t n;
   pid_t pid;
 
   *code = 125;
+  sp->tty_fd = -1;
   if (cgroup_setup(sp) < 0) return -1;
-  if (pipe2(syncp, O_CLOEXEC) < 0) return pfail("pipe");
+  if (pipe2(syncp, O_CLOEXEC) < 0 || tty_pair(sp, tsock) < 0)
+    return pfail("pipe");
   flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
           (sp->net_host ? 0 : CLONE_NEWNET);
   /* fork-like clone: the child runs on a copy of our stack */
@@ -722,14 +748,17 @@ pid_t sb_start(struct sb_spec *sp, int *code)
   if (!pid) {
     close(syncp[0]);
     sync_fd = syncp[1];
+    tty_sock = tsock[1];
     child(sp);
     _exit(125);
   }
   close(syncp[1]);
+  if (tsock[1] >= 0) close(tsock[1]), tsock[1] = -1;
   /* the sync pipe closes on exec (CLOEXEC); a message means failure */
   do n = read(syncp[0], msg, sizeof(msg) - 1);
   while (n < 0 && errno == EINTR);
   close(syncp[0]);
+  tty_done(sp, tsock, n <= 0);
   if (n > 0) {
     msg[n] = 0;
     *code = (unsigned char)msg[0];
@@ -743,18 +772,21 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
 {
   static const char *const ns[] = { "cgroup", "ipc", "uts", "net", "pid",
                                     "mnt" };
-  int syncp[2], status;
+  int syncp[2], tsock[2], status;
   char msg[1024];
   ssize_t n;
   pid_t pid;
 
   *code = 125;
-  if (pipe2(syncp, O_CLOEXEC) < 0) return pfail("pipe");
+  sp->tty_fd = -1;
+  if (pipe2(syncp, O_CLOEXEC) < 0 || tty_pair(sp, tsock) < 0)
+    return pfail("pipe");
   if ((pid = fork()) < 0) return pfail("fork");
   if (!pid) {
     int fds[ARRAY_LEN(ns)];
     close(syncp[0]);
     sync_fd = syncp[1];
+    tty_sock = tsock[1];
     if (sp->cgroup_name) cgroup_join(sp->cgroup_name);  /* best effort */
     /* open them all first: after the mount namespace, /proc is theirs */
     for (size_t i = 0; i < ARRAY_LEN(ns); i++) {
@@ -771,9 +803,11 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
     run_enter(sp);
   }
   close(syncp[1]);
+  if (tsock[1] >= 0) close(tsock[1]), tsock[1] = -1;
   do n = read(syncp[0], msg, sizeof(msg) - 1);
   while (n < 0 && errno == EINTR);
   close(syncp[0]);
+  tty_done(sp, tsock, n <= 0);
   if (n > 0) {
     msg[n] = 0;
     *code = (unsigned char)msg[0];

@@ -41,6 +41,8 @@ struct sb_spec {
   double cpus;              /* 0 = none */
   const char *cgroup_name;  /* "ocibox/<id>" */
 
+  unsigned short rows, cols;  /* with tty: the terminal's size, or 0 */
+  int tty_fd;               /* out: with tty, the pty's master, or -1 */
   int hold_mntns;           /* in: sb_start keeps the mount namespace */
   int mntns_fd;             /* out: with hold_mntns, an fd of it, or -1:
                                its mounts outlive the container until the
