@@ -49,6 +49,7 @@ static int exec_main(int argc, char **argv)
   sp.cwd = workdir ? workdir : json_str(spec, "Cwd");
   sp.user = user ? user : json_str(spec, "User");
   sp.privileged = cJSON_IsTrue(cJSON_GetObjectItem(spec, "Privileged"));
+  sp.seccomp = cJSON_IsTrue(cJSON_GetObjectItem(spec, "Seccomp"));
   sp.caps = strtoull(json_str(spec, "Caps") ? json_str(spec, "Caps") : "0",
                      NULL, 16);
   cg = xasprintf("ocibox/%s", c.id);

@@ -37,6 +37,8 @@ static const char usage[] =
 "                   signals\n"
 "--cap-add CAP, --cap-drop CAP  change the capability set (or ALL)\n"
 "--privileged       all capabilities, no masked paths, no no_new_privs\n"
+"--security-opt seccomp=unconfined  no seccomp filter (the default one is\n"
+"                   Docker's: keyrings, kexec, modules, swap, ... refused)\n"
 "--storage-driver overlay|vfs  vfs: a flattened copy of the image per\n"
 "                   container (the default where the kernel has no overlayfs)\n";
 
@@ -44,7 +46,7 @@ static char *name, *workdir, *user, *hostname, *entrypoint, *network,
             *memory, *cpus, *driver;
 static int rm, detach, interactive, tty, readonly, init, privileged;
 static long pids_limit;
-static struct strv envs, envfiles, volumes, capadd, capdrop;
+static struct strv envs, envfiles, volumes, capadd, capdrop, secopts;
 static const struct opt opts[] = {
   OPT_STR(0, "name", &name), OPT_FLAG(0, "rm", &rm),
   OPT_FLAG('d', "detach", &detach), OPT_FLAG('i', "interactive", &interactive),
@@ -57,7 +59,8 @@ static const struct opt opts[] = {
   OPT_INT(0, "pids-limit", &pids_limit), OPT_STR(0, "cpus", &cpus),
   OPT_FLAG(0, "init", &init), OPT_LIST(0, "cap-add", &capadd),
   OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
-  OPT_STR(0, "storage-driver", &driver), OPT_END
+  OPT_STR(0, "storage-driver", &driver), OPT_LIST(0, "security-opt", &secopts),
+  OPT_END
 };
 
 /* The files the container sees as /etc/hostname, hosts, resolv.conf. */
@@ -153,7 +156,7 @@ static int run_main(int argc, char **argv)
 {
   struct strv env = { 0 }, args = { 0 }, lowers = { 0 };
   cleanup_free char *flat = NULL;
-  int vfs;
+  int vfs, unconfined = 0;
   struct sb_bind *binds = NULL;
   struct sb_spec sp;
   struct container c;
@@ -245,6 +248,16 @@ static int run_main(int argc, char **argv)
                                            !strcmp(mode, "ro") };
   }
 
+  for (size_t i = 0; i < secopts.n; i++) {
+    if (!strcmp(secopts.v[i], "seccomp=unconfined") ||
+        !strcmp(secopts.v[i], "seccomp:unconfined"))
+      unconfined = 1;
+    else if (strcmp(secopts.v[i], "no-new-privileges") &&
+             strcmp(secopts.v[i], "no-new-privileges=true") &&
+             strcmp(secopts.v[i], "no-new-privileges:true"))
+      return fail("unsupported --security-opt '%s' (seccomp=unconfined, "
+                  "no-new-privileges)", secopts.v[i]), fail_print(), 125;
+  }
   if (driver && strcmp(driver, "overlay") && strcmp(driver, "vfs"))
     return fail("unknown storage driver '%s' (overlay, vfs)", driver),
            fail_print(), 125;
@@ -299,6 +312,15 @@ static int run_main(int argc, char **argv)
   sp.net_host = network && !strcmp(network, "host");
   sp.readonly = readonly;
   sp.privileged = privileged;
+  {
+    /* the filter knows this architecture's numbers: an image of another
+     * (i386 on amd64) runs without it rather than not at all */
+    struct platform host;
+    const char *arch = json_str(v[k].config, "architecture");
+    image_host_platform(&host);
+    sp.seccomp = !privileged && (!arch || !strcmp(arch, host.arch));
+  }
+  if (unconfined) sp.seccomp = 0;
   sp.init = init;
   sp.tty = tty;
   sp.caps = caps;

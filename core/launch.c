@@ -47,6 +47,7 @@ cJSON *launch_spec_json(const struct sb_spec *sp)
   cJSON_AddBoolToObject(j, "Privileged", sp->privileged);
   cJSON_AddBoolToObject(j, "Init", sp->init);
   cJSON_AddBoolToObject(j, "Tty", sp->tty);
+  cJSON_AddBoolToObject(j, "Seccomp", sp->seccomp);
   /* 64 bits do not survive a JSON number (a double): hex */
   snprintf(caps, sizeof(caps), "%llx", (unsigned long long)sp->caps);
   cJSON_AddStringToObject(j, "Caps", caps);
@@ -132,6 +133,7 @@ int launch(struct store *s, struct container *c, int flags)
   sp.privileged = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Privileged"));
   sp.init = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Init"));
   sp.tty = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Tty"));
+  sp.seccomp = cJSON_IsTrue(cJSON_GetObjectItem(sj, "Seccomp"));
   if (sp.tty && !(flags & LAUNCH_DETACH)) tty_size(&sp.rows, &sp.cols);
   sp.caps = strtoull(json_str(sj, "Caps") ? json_str(sj, "Caps") : "0",
                      NULL, 16);

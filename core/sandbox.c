@@ -1,5 +1,6 @@
 /* sandbox.c - namespaces, overlay root, pivot_root, /dev, capabilities */
 #include "core/sandbox.h"
+#include "core/seccomp.h"
 #include "core/tty.h"
 #include "core/util.h"
 
@@ -469,6 +470,8 @@ static void run_enter(struct sb_spec *sp)
     set_caps(sp->privileged ? ~0ULL : sp->caps);
     if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
       die(125, "no_new_privs: %s", strerror(errno));
+    if (sp->seccomp && seccomp_apply(sp->privileged ? ~0ULL : sp->caps) < 0)
+      die(125, "%s", fail_msg());
     do_exec(sp->argv, sp->envp);
   }
   close(sync_fd);
@@ -698,6 +701,8 @@ static void child(struct sb_spec *sp)
   set_caps(sp->privileged ? ~0ULL : sp->caps);
   if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     die(125, "no_new_privs: %s", strerror(errno));
+  if (sp->seccomp && seccomp_apply(sp->privileged ? ~0ULL : sp->caps) < 0)
+    die(125, "%s", fail_msg());
   signal(SIGPIPE, SIG_DFL);
   if (sp->init) run_init(sp->argv, sp->envp);
   do_exec(sp->argv, sp->envp);

@@ -34,6 +34,7 @@ struct sb_spec {
   size_t nbinds;
   int net_host;             /* share the host's network namespace */
   int readonly, privileged, init, tty;
+  int seccomp;              /* Docker's default seccomp policy */
   uint64_t caps;            /* capability set to keep (bounding and all) */
 
   int64_t memory;           /* bytes, 0 = none */
