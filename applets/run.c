@@ -123,15 +123,24 @@ static int layers(struct store *s, struct image *img, struct strv *lowers)
   return 0;
 }
 
-/* overlayfs unless asked otherwise or the kernel lacks it */
-static int want_vfs(void)
+/* overlayfs unless asked otherwise, or unless it does not work here: the
+ * kernel lacks it, or the store's file system cannot be its upper. The
+ * answer is tried once and kept in the store's "driver" file. */
+static int want_vfs(struct store *s)
 {
-  cleanup_free char *fs = NULL;
+  cleanup_free char *known = NULL;
+  char rp[4096];
+  int vfs;
 
   if (!driver) driver = getenv("OCIBOX_STORAGE_DRIVER");
   if (driver) return !strcmp(driver, "vfs");
-  fs = file_read(AT_FDCWD, "/proc/filesystems", 1 << 16, NULL);
-  return fs && !strstr(fs, "\toverlay\n");
+  if ((known = file_read(s->dfd, "driver", 64, NULL)))
+    return !strcmp(known, "vfs\n");
+  vfs = !realpath(s->root, rp) || !sb_overlay_works(rp);
+  if (vfs) debug("overlayfs does not work on %s: using vfs", s->root);
+  file_write_atomic(s->dfd, "driver", vfs ? "vfs\n" : "overlay\n",
+                    vfs ? 4 : 8, 0644);
+  return vfs;
 }
 
 /* vfs: the image's layers applied in order onto containers/ID/flat. */
@@ -261,7 +270,7 @@ static int run_main(int argc, char **argv)
   if (driver && strcmp(driver, "overlay") && strcmp(driver, "vfs"))
     return fail("unknown storage driver '%s' (overlay, vfs)", driver),
            fail_print(), 125;
-  vfs = want_vfs();
+  vfs = want_vfs(&s);
   if (!vfs && layers(&s, &v[k], &lowers) < 0) return fail_print(), 125;
   if (!hostname) hostname = "";   /* the short ID, once there is one */
 

@@ -710,6 +710,28 @@ static void child(struct sb_spec *sp)
 
 /* --- the parent --- */
 
+int sb_overlay_works(const char *storepath)
+{
+  cleanup_free char *dir = xasprintf("%s/tmp-overlay-probe-%d", storepath,
+                                     (int)getpid());
+  int status = 1;
+  pid_t pid;
+
+  if (mkdir(dir, 0700) < 0) return 0;
+  if ((pid = fork()) == 0) {
+    int ok = chdir(dir) == 0 && unshare(CLONE_NEWNS) == 0 &&
+             mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+             mkdir("l", 0755) == 0 && mkdir("u", 0755) == 0 &&
+             mkdir("w", 0700) == 0 && mkdir("m", 0755) == 0 &&
+             mount("overlay", "m", "overlay", 0,
+                   "lowerdir=l,upperdir=u,workdir=w") == 0;
+    _exit(!ok);
+  }
+  if (pid > 0) while (waitpid(pid, &status, 0) < 0 && errno == EINTR);
+  rm_rf(AT_FDCWD, dir);
+  return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* With a tty: the socket its master comes back on. */
 static int tty_pair(const struct sb_spec *sp, int tsock[2])
 {

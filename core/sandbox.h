@@ -70,6 +70,9 @@ int sb_wait(pid_t pid);
  * cgroups of the running container whose init is target, as `exec` does.
  * Returns a pid to sb_wait for, or -1 with *code as for sb_start. */
 pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code);
+/* Can overlayfs mount here, with upper and work dirs on the store's file
+ * system? (Tried in a throw-away mount namespace under storepath.) */
+int sb_overlay_works(const char *storepath);
 /* Remove the container's cgroups (after it has exited). */
 void sb_cgroup_remove(const char *name);
 
