@@ -17,6 +17,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -601,6 +603,25 @@ static int cgroup_join(const char *name)
   return ret;
 }
 
+/* Bring the loopback interface of our network namespace up, as Docker's
+ * "none" network has it. */
+static int loopback_up(void)
+{
+  struct ifreq ifr;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+  if (fd < 0) return -1;
+  memset(&ifr, 0, sizeof(ifr));
+  strcpy(ifr.ifr_name, "lo");
+  r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  close(fd);
+  return r;
+}
+
 static void child(struct sb_spec *sp)
 {
   cleanup_free char *opts = NULL;
@@ -613,6 +634,8 @@ static void child(struct sb_spec *sp)
     die(125, "%s", fail_msg());
   if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
     die(125, "unshare cgroup namespace: %s", strerror(errno));
+  if (!sp->net_host && loopback_up() < 0)
+    die(125, "loopback up: %s", strerror(errno));
 
   /* Our mounts must not leak to the host (and the host's must not come
    * in later): make every mount of this namespace private first. */
