@@ -37,6 +37,9 @@ static int exec_main(int argc, char **argv)
 
   if (store_open(&s, STORE_READ) < 0 || container_find(&s, argv[0], &c) < 0)
     return fail_print(), 1;
+  if (container_status(&c) == CT_PAUSED)
+    return fail("container %s is paused, unpause the container before exec",
+                argv[0]), fail_print(), 1;
   if (container_status(&c) != CT_RUNNING)
     return fail("container %s is not running", argv[0]), fail_print(), 1;
   spec = json_obj(c.config, "Spec");

@@ -42,6 +42,11 @@ static int rm_main(int argc, char **argv)
         continue;
       }
       kill(pid, SIGKILL);
+      /* a frozen process dies only once thawed */
+      if (st == CT_PAUSED) {
+        cleanup_free char *cg = xasprintf("ocibox/%s", c.id);
+        sb_freeze(cg, 0);
+      }
       /* the monitor records the exit; wait for the process to be gone */
       for (int t = 0; t < 100 && container_proc_start(pid); t++)
         usleep(20000);

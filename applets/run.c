@@ -278,6 +278,31 @@ static int run_main(int argc, char **argv)
   cfg = cJSON_CreateObject();
   cJSON_AddStringToObject(cfg, "Image", v[k].id);
   cJSON_AddStringToObject(cfg, "ImageName", argv[0]);
+  /* Docker's container Config: the image's, with what run changed (commit
+   * starts from it) */
+  {
+    cJSON *cc = icfg ? cJSON_Duplicate(icfg, 1) : cJSON_CreateObject(), *a;
+    a = cJSON_CreateArray();
+    for (size_t i = 0; i < env.n; i++)
+      cJSON_AddItemToArray(a, cJSON_CreateString(env.v[i]));
+    json_set(cc, "Env", a);
+    if (argc > 1) {
+      a = cJSON_CreateArray();
+      for (int i = 1; i < argc; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+      json_set(cc, "Cmd", a);
+    } else if (entrypoint) {
+      cJSON_DeleteItemFromObject(cc, "Cmd");
+    }
+    if (entrypoint) {
+      a = cJSON_CreateArray();
+      if (*entrypoint) cJSON_AddItemToArray(a, cJSON_CreateString(entrypoint));
+      json_set(cc, "Entrypoint", a);
+    }
+    if (workdir) json_set_str(cc, "WorkingDir", workdir);
+    if (user) json_set_str(cc, "User", user);
+    cJSON_AddItemToObject(cfg, "Config", cc);
+  }
   cJSON_AddStringToObject(cfg, "Path", args.v[0]);
   e = cJSON_AddArrayToObject(cfg, "Args");
   for (size_t i = 1; i < args.n; i++)

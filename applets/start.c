@@ -35,7 +35,8 @@ static int start_main(int argc, char **argv)
       store_close(&s);
       continue;
     }
-    if (container_status(&c) == CT_RUNNING) {
+    if (container_status(&c) == CT_RUNNING ||
+        container_status(&c) == CT_PAUSED) {
       printf("%s\n", argv[i]);
       store_close(&s);
       continue;

@@ -2,6 +2,7 @@
  * See https://docs.docker.com/reference/cli/docker/container/stop/ */
 #include "core/core.h"
 #include "core/container.h"
+#include "core/sandbox.h"
 
 #include <signal.h>
 
@@ -28,7 +29,7 @@ static int stop_main(int argc, char **argv)
   if (store_open(&s, STORE_READ) < 0) return -1;
   for (int i = 0; i < argc; i++) {
     struct container c;
-    int pid;
+    int pid, st;
 
     if (container_find(&s, argv[i], &c) < 0) {
       fail_print();
@@ -36,8 +37,14 @@ static int stop_main(int argc, char **argv)
       continue;
     }
     pid = json_int(c.state, "Pid", 0);
-    if (container_status(&c) == CT_RUNNING) {
+    st = container_status(&c);
+    if (st == CT_RUNNING || st == CT_PAUSED) {
       kill(pid, signo);
+      /* a frozen process gets its signal once thawed (as Docker does) */
+      if (st == CT_PAUSED) {
+        cleanup_free char *cg = xasprintf("ocibox/%s", c.id);
+        sb_freeze(cg, 0);
+      }
       /* poll: the container's monitor reaps it and records the exit */
       for (long t = 0; t < seconds * 20 && container_proc_start(pid); t++)
         usleep(50000);

@@ -333,3 +333,34 @@ int container_discard(struct store *s, const struct container *c, int nsfd)
   }
   _exit(0);
 }
+
+int container_layers(struct store *s, const struct container *c, int *upper,
+                     int **lowers, size_t *n)
+{
+  const cJSON *spec = json_obj(c->config, "Spec"), *l;
+  cleanup_free char *up = container_path(c, "upper");
+
+  *lowers = NULL;
+  *n = 0;
+  if (json_str(spec, "Flat"))
+    return fail("container %.12s uses the vfs storage driver: it has no "
+                "layer of its own", c->id);
+  if ((*upper = openat(s->dfd, up, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return pfail("open '%s'", up);
+  *lowers = xzalloc((cJSON_GetArraySize(json_arr(spec, "Lowers")) + 1) *
+                    sizeof(int));
+  cJSON_ArrayForEach(l, json_arr(spec, "Lowers")) {
+    if (!cJSON_IsString(l)) continue;
+    /* l/<short> links are ours, into layers/ */
+    if (((*lowers)[*n] = openat(s->dfd, l->valuestring, O_RDONLY |
+                                O_DIRECTORY | O_CLOEXEC)) < 0) {
+      pfail("open layer '%s'", l->valuestring);
+      while ((*n)--) close((*lowers)[*n]);
+      free(*lowers);
+      close(*upper);
+      return -1;
+    }
+    (*n)++;
+  }
+  return 0;
+}

@@ -62,6 +62,13 @@ int container_remove(struct store *s, const struct container *c);
  * that process first: the container's mount namespace, whose teardown
  * then happens off the caller's path. */
 int container_discard(struct store *s, const struct container *c, int nsfd);
+/* The container's writable layer (overlay upper dir) and the image layers
+ * below it (top first), opened as directories; -1 with the reason, e.g.
+ * for a vfs container, which has no layer of its own. Caller closes the
+ * fds and frees *lowers. */
+int container_layers(struct store *s, const struct container *c, int *upper,
+                     int **lowers, size_t *n);
+
 /* "containers/<id>/<name>"; caller frees. */
 char *container_path(const struct container *c, const char *name);
 

@@ -216,3 +216,12 @@ int launch(struct store *s, struct container *c, int flags)
   if (flags & LAUNCH_DETACH) _exit(ret);
   return ret;
 }
+
+int launch_pause(struct store *s, struct container *c, int on)
+{
+  cleanup_free char *cg = xasprintf("ocibox/%s", c->id);
+
+  if (sb_freeze(cg, on) < 0) return -1;
+  json_set_str(c->state, "Status", on ? "paused" : "running");
+  return container_save_state(s, c);
+}

@@ -26,4 +26,8 @@ cJSON *launch_spec_json(const struct sb_spec *sp);
  * writer lock is released while the container runs. */
 int launch(struct store *s, struct container *c, int flags);
 
+/* Freeze (1) or thaw (0) a running container, and record it as paused
+ * or running again. */
+int launch_pause(struct store *s, struct container *c, int on);
+
 #endif

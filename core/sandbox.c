@@ -565,6 +565,35 @@ static int cgroup_setup(struct sb_spec *sp)
   return 0;
 }
 
+int sb_freeze(const char *name, int freeze)
+{
+  char path[512], state[64];
+  int v2 = cgroup_v2();
+
+  if (v2) snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.freeze",
+                   name);
+  else snprintf(path, sizeof(path), "/sys/fs/cgroup/freezer/%s/freezer.state",
+                name);
+  if (write_file(path, v2 ? (freeze ? "1" : "0")
+                          : (freeze ? "FROZEN" : "THAWED")) < 0)
+    return pfail("%s '%s'", freeze ? "freeze" : "thaw", path);
+  /* v1 passes through FREEZING; v2 reports "frozen 1" in cgroup.events */
+  if (v2) snprintf(path, sizeof(path), "/sys/fs/cgroup/%s/cgroup.events",
+                   name);
+  for (int i = 0; i < 1000; i++) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, state, sizeof(state) - 1);
+    if (fd >= 0) close(fd);
+    if (n < 0) break;
+    state[n] = 0;
+    if (v2 ? strstr(state, freeze ? "frozen 1" : "frozen 0") != NULL
+           : !strncmp(state, freeze ? "FROZEN" : "THAWED", 6))
+      return 0;
+    usleep(1000);
+  }
+  return fail("%s: the kernel did not finish", freeze ? "freeze" : "thaw");
+}
+
 void sb_cgroup_remove(const char *name)
 {
   char dir[512];

@@ -73,6 +73,10 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code);
 /* Can overlayfs mount here, with upper and work dirs on the store's file
  * system? (Tried in a throw-away mount namespace under storepath.) */
 int sb_overlay_works(const char *storepath);
+/* Freeze (1) or thaw (0) every process of the container's cgroup: v1's
+ * freezer.state, v2's cgroup.freeze; returns once the kernel says it is
+ * done. -1 with the reason (no freezer in this kernel, say). */
+int sb_freeze(const char *cgroup_name, int freeze);
 /* Remove the container's cgroups (after it has exited). */
 void sb_cgroup_remove(const char *name);
 
