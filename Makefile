@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
@@ -55,6 +55,14 @@ $(B)/config.h: $(B)/config.stamp Makefile
 	  $(foreach a,$(OFF),echo '#define CFG_$(call UPPER,$(a)) 0';) } > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
+# certificates are checked as of this time when the clock is obviously
+# wrong: the last commit's time (reproducible), SOURCE_DATE_EPOCH if set
+$(B)/buildtime.h: FORCE
+	@mkdir -p $(B)
+	@t=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)}; \
+	  echo "#define OCIBOX_BUILD_TIME $${t:-0}LL" > $@.tmp; \
+	  cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(B)/core/tls.o: $(B)/buildtime.h
 
 $(B)/%.o: %.c $(HDRS) | $(DEPLIBS)
 	@mkdir -p $(dir $@)

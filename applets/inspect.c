@@ -37,7 +37,9 @@ static cJSON *describe(const struct image *img)
   tags = cJSON_AddArrayToObject(o, "RepoTags");
   for (size_t i = 0; i < img->tags.n; i++)
     cJSON_AddItemToArray(tags, cJSON_CreateString(img->tags.v[i]));
-  cJSON_AddArrayToObject(o, "RepoDigests");
+  tags = cJSON_AddArrayToObject(o, "RepoDigests");
+  for (size_t i = 0; i < img->repo_digests.n; i++)
+    cJSON_AddItemToArray(tags, cJSON_CreateString(img->repo_digests.v[i]));
   copy(o, cfg, "parent", "Parent", cJSON_CreateString(""));
   copy(o, cfg, "comment", "Comment", cJSON_CreateString(""));
   copy(o, cfg, "created", "Created", cJSON_CreateString(""));

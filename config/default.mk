@@ -21,3 +21,7 @@ APPLET_export  = y
 APPLET_diff    = y
 APPLET_pause   = y
 APPLET_unpause = y
+APPLET_pull    = y
+APPLET_push    = y
+APPLET_login   = y
+APPLET_logout  = y

@@ -155,6 +155,7 @@ void image_free(struct image *img)
   manifest_free(&img->m);
   cJSON_Delete(img->config);
   strv_free(&img->tags);
+  strv_free(&img->repo_digests);
 }
 
 int image_list(struct store *s, cJSON *idx, struct image **out, size_t *n)
@@ -183,6 +184,9 @@ int image_list(struct store *s, cJSON *idx, struct image **out, size_t *n)
       cnt++;
     }
     if (name) strv_add(&v[i].tags, xstrdup(name));
+    if (json_str(ann, ANN_REPO_DIGEST) &&
+        !strv_has(&v[i].repo_digests, json_str(ann, ANN_REPO_DIGEST)))
+      strv_add(&v[i].repo_digests, xstrdup(json_str(ann, ANN_REPO_DIGEST)));
     if (!time_parse(json_str(ann, ANN_TAGGED), &t) && t > v[i].tagged)
       v[i].tagged = t;
   }

@@ -66,6 +66,7 @@ struct image {
   struct manifest m;
   cJSON *config;
   struct strv tags;           /* familiar names, in index order */
+  struct strv repo_digests;   /* "repo@sha256:..." (pulled or pushed) */
   time_t created;             /* from the config, 0 if none */
   int64_t size;               /* uncompressed layers (compressed if unknown) */
   time_t tagged;              /* last tag time, 0 if unknown */

@@ -205,6 +205,58 @@ void store_ingest_abort(struct ingest *in)
   in->name = NULL;
 }
 
+int store_partial_open(struct store *s, const char *digest, struct ingest *in)
+{
+  struct stat st;
+
+  memset(in, 0, sizeof(*in));
+  in->s = s;
+  in->name = xasprintf("ingest/partial-%s", digest_hex(digest));
+  if ((in->fd = openat(s->dfd, in->name, O_RDWR | O_CREAT | O_CLOEXEC,
+                       0644)) < 0 ||
+      flock(in->fd, LOCK_EX) < 0 || fstat(in->fd, &st) < 0 ||
+      lseek(in->fd, 0, SEEK_END) < 0) {
+    pfail("open '%s'", in->name);
+    store_partial_keep(in);
+    return -1;
+  }
+  digest_init(&in->d);
+  in->size = st.st_size;
+  return 0;
+}
+
+int store_partial_restart(struct ingest *in)
+{
+  if (ftruncate(in->fd, 0) < 0 || lseek(in->fd, 0, SEEK_SET) < 0)
+    return pfail("truncate '%s'", in->name);
+  digest_init(&in->d);
+  in->size = 0;
+  return 0;
+}
+
+void store_partial_keep(struct ingest *in)
+{
+  if (in->fd >= 0) close(in->fd);
+  in->fd = -1;
+  free(in->name);
+  in->name = NULL;
+}
+
+void store_unlock(struct store *s)
+{
+  if (s->lockfd >= 0) close(s->lockfd);
+  s->lockfd = -1;
+}
+
+int store_relock(struct store *s)
+{
+  if (s->lockfd >= 0) return 0;
+  if ((s->lockfd = openat(s->dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+                          0600)) < 0 || flock(s->lockfd, LOCK_EX) < 0)
+    return pfail("lock '%s'", s->root);
+  return 0;
+}
+
 int store_blob_put(struct store *s, const void *p, size_t n, char *out)
 {
   struct ingest in;

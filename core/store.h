@@ -73,6 +73,18 @@ int store_ingest_done(struct ingest *in);
 int store_ingest_commit(struct ingest *in);
 /* Remove the temp file. Safe on a zeroed or already finished ingest. */
 void store_ingest_abort(struct ingest *in);
+/* A resumable ingest of the blob digest: ingest/partial-<hex>, kept across
+ * runs (never swept), locked against a second writer. in->size is what
+ * is there already, not yet hashed: the caller reads it back (pread) to
+ * hash it, or truncates with store_partial_restart; writes append. To
+ * stop without losing it, store_partial_keep; to commit, as any ingest. */
+int store_partial_open(struct store *s, const char *digest, struct ingest *in);
+int store_partial_restart(struct ingest *in);
+void store_partial_keep(struct ingest *in);
+/* Let other writers in while a long download runs, and take the lock
+ * back before changing the store. */
+void store_unlock(struct store *s);
+int store_relock(struct store *s);
 
 /* Layer facts: the verified diff_id and uncompressed size of a layer blob. */
 int store_diff_get(struct store *s, const char *blob, char *diff_id,
@@ -88,6 +100,8 @@ int store_index_save(struct store *s, cJSON *idx);
 #define ANN_REF "org.opencontainers.image.ref.name"
 #define ANN_NAME "io.containerd.image.name"
 #define ANN_TAGGED "io.ocibox.last-tag-time"
+/* "repo@sha256:..." where this manifest was pulled from or pushed to */
+#define ANN_REPO_DIGEST "io.ocibox.repo-digest"
 
 /* The entry tagged with a familiar name, or NULL. */
 cJSON *store_index_find(cJSON *idx, const char *familiar);

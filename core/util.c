@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,51 @@ int parse_bytes(const char *s, int64_t *out)
     return fail("invalid size: '%s'", s);
   *out = (int64_t)(v * mul);
   return 0;
+}
+
+static const char b64[] =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *b64_encode(const void *p, size_t n)
+{
+  const unsigned char *s = p;
+  char *out = xmalloc(4 * ((n + 2) / 3) + 1), *o = out;
+
+  for (size_t i = 0; i < n; i += 3) {
+    uint32_t v = s[i] << 16 | (i + 1 < n ? s[i + 1] << 8 : 0) |
+                 (i + 2 < n ? s[i + 2] : 0);
+    *o++ = b64[v >> 18];
+    *o++ = b64[(v >> 12) & 63];
+    *o++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+    *o++ = i + 2 < n ? b64[v & 63] : '=';
+  }
+  *o = 0;
+  return out;
+}
+
+unsigned char *b64_decode(const char *s, size_t *n)
+{
+  size_t len = strlen(s);
+  unsigned char *out = xmalloc(len / 4 * 3 + 3);
+  uint32_t v = 0;
+  int bits = 0;
+
+  *n = 0;
+  for (size_t i = 0; i < len; i++) {
+    const char *c;
+    if (s[i] == '=') break;
+    if (!(c = strchr(b64, s[i])) || !s[i]) {
+      free(out);
+      return NULL;
+    }
+    v = v << 6 | (uint32_t)(c - b64);
+    if ((bits += 6) >= 8) {
+      bits -= 8;
+      out[(*n)++] = v >> bits;
+    }
+  }
+  out[*n] = 0;
+  return out;
 }
 
 static size_t fnv(const char *s)

@@ -49,6 +49,10 @@ struct strv { char **v; size_t n, cap; };
 void strv_add(struct strv *s, char *owned);
 void strv_free(struct strv *s);
 int strv_has(const struct strv *s, const char *str);
+/* Standard base64 (with padding); decode returns NULL on bad input. */
+char *b64_encode(const void *p, size_t n);
+unsigned char *b64_decode(const char *s, size_t *n);
+
 /* A set of strings (open addressing, FNV-1a): for the paths of a layer. */
 struct sset { char **slot; size_t n, cap; };
 void sset_add(struct sset *s, const char *str);

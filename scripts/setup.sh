@@ -3,7 +3,7 @@
 # Debian's packages; a no-op when everything is there already.
 set -e
 want="musl-tools dpkg-dev busybox-static file make gcc"
-[ "$1" = test ] && want="$want skopeo podman umoci jq tar gzip util-linux attr"
+[ "$1" = test ] && want="$want skopeo podman umoci jq tar gzip util-linux attr docker-registry openssl apache2-utils python3"
 missing=""
 for p in $want; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

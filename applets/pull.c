@@ -1,0 +1,424 @@
+/* pull.c - an image from a registry into the store, verified and ready
+ * See https://docs.docker.com/reference/cli/docker/image/pull/ */
+#include "core/core.h"
+#include "core/gz.h"
+#include "core/image.h"
+#include "core/layer.h"
+#include "core/ref.h"
+#include "core/registry.h"
+
+#include <sys/statvfs.h>
+
+static const char usage[] =
+"usage: pull [-q] [--platform OS/ARCH[/VARIANT]] [--insecure] NAME[:TAG|@DIGEST]\n\n"
+"Download an image (the host's platform from a multi-platform index),\n"
+"verifying every digest, size and diff_id, and unpack its layers. An\n"
+"interrupted download resumes where it stopped.\n\n"
+"-q, --quiet      print only the image's reference\n"
+"--platform P     the platform to pick from an index\n"
+"--insecure       allow plain HTTP to this registry\n";
+
+static int quiet, insecure;
+static char *platform;
+static const struct opt opts[] = {
+  OPT_FLAG('q', "quiet", &quiet), OPT_STR(0, "platform", &platform),
+  OPT_FLAG(0, "insecure", &insecure), OPT_END
+};
+
+enum { MANIFEST_MAX = 4 << 20 };
+
+static const char *const accept_manifests[] = {
+  "Accept: " MT_OCI_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_MANIFEST ", "
+  MT_DOCKER_LIST, NULL
+};
+
+static void say(const char *fmt, ...) PRINTF(1, 2);
+static void say(const char *fmt, ...)
+{
+  va_list ap;
+
+  if (quiet) return;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+}
+
+/* GET a manifest (or index) by tag or digest: its bytes, digest checked. */
+static char *get_manifest(struct registry *r, const char *repo,
+                          const char *scope, const char *ref,
+                          size_t *len, char *digest, char **mt)
+{
+  cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", repo, ref);
+  struct http_resp resp;
+  const char *hd, *ct;
+  char *body;
+
+  if (registry_do(r, "GET", path, scope, accept_manifests, NULL, 0,
+                  &resp) < 0)
+    return NULL;
+  if (resp.status != 200)
+    return registry_fail(r, &resp, ref), NULL;
+  if (resp.length > MANIFEST_MAX) {
+    http_resp_free(&resp);
+    return fail("%s: manifest of %lld bytes is over the 4 MiB limit",
+                r->name, (long long)resp.length), NULL;
+  }
+  hd = http_header(&resp, "docker-content-digest");
+  ct = http_header(&resp, "content-type");
+  *mt = ct ? xstrndup(ct, strcspn(ct, "; ")) : NULL;
+  if (!(body = http_slurp(&resp, MANIFEST_MAX, len))) {
+    http_resp_free(&resp);
+    return fail_wrap("%s: manifest", r->name), NULL;
+  }
+  digest_buf(body, *len, digest);
+  /* by digest: it must be that; by tag: what the registry says, if it
+   * says anything */
+  if ((!strncmp(ref, "sha256:", 7) && strcmp(ref, digest)) ||
+      (hd && !strncmp(hd, "sha256:", 7) && strncmp(hd, digest, 71))) {
+    fail("%s: manifest %s does not match its digest (content is %s)",
+         r->name, !strncmp(ref, "sha256:", 7) ? ref : hd, digest);
+    http_resp_free(&resp);
+    free(body);
+    return NULL;
+  }
+  http_resp_free(&resp);
+  return body;
+}
+
+/* what one pull works with */
+struct job {
+  struct store *s;
+  struct registry *r;
+  char *repo, *scope;
+};
+
+/* Hash and inflate what arrives: blob digest and diff_id in one pass. */
+struct sink {
+  struct ingest *in;
+  struct gz_inflate *gz;     /* gzip layers */
+  struct digest_tee diff;    /* the uncompressed stream's digest */
+  struct io_writer w;
+  int plain;                 /* an uncompressed layer (or a config) */
+};
+
+static int sink_feed(struct sink *k, const void *p, size_t n)
+{
+  digest_update(&k->in->d, p, n);
+  if (k->plain) return 0;
+  return gz_inflate_write(k->gz, p, n);
+}
+
+static void sink_reset(struct sink *k)
+{
+  if (k->gz) gz_inflate_free(k->gz);
+  k->gz = NULL;
+  digest_init(&k->in->d);
+  digest_init(&k->diff.d);
+  k->diff.next = NULL;
+  k->w = (struct io_writer){ digest_tee_write, &k->diff };
+  if (!k->plain) k->gz = gz_inflate_new(&k->w);
+}
+
+/* Feed what a partial file already holds through the hashes. */
+static int sink_replay(struct sink *k)
+{
+  static unsigned char buf[65536];
+  uint64_t off = 0;
+
+  while (off < k->in->size) {
+    ssize_t n = pread(k->in->fd, buf, sizeof(buf), off);
+    if (n <= 0) return n < 0 ? pfail("read '%s'", k->in->name) : -1;
+    if (sink_feed(k, buf, n) < 0) return -1;
+    off += n;
+  }
+  return 0;
+}
+
+/* GET the blob from offset `from` into the partial file. */
+static int download(struct job *j, const struct desc *d, struct sink *k)
+{
+  static unsigned char buf[65536];
+  cleanup_free char *path = xasprintf("/v2/%s/blobs/%s", j->repo, d->digest);
+  cleanup_free char *range = NULL;
+  const char *hdr[2] = { NULL, NULL };
+  struct http_resp resp;
+  ssize_t n;
+
+  if (k->in->size) {
+    range = xasprintf("Range: bytes=%llu-", (unsigned long long)k->in->size);
+    hdr[0] = range;
+  }
+  if (registry_do(j->r, "GET", path, j->scope, hdr, NULL, 0, &resp) < 0)
+    return -1;
+  if (k->in->size && resp.status == 206) {
+    const char *cr = http_header(&resp, "content-range");
+    if (!cr || strtoull(cr + strcspn(cr, "0123456789"), NULL, 10) !=
+                 k->in->size) {
+      http_resp_free(&resp);
+      return fail("%s: bad Content-Range for %s", j->r->name, d->digest);
+    }
+  } else if (resp.status == 200) {
+    /* the whole blob again (a server that ignores Range): start over */
+    if (k->in->size) {
+      debug("%s: Range ignored, restarting %s", j->r->name, d->digest);
+      if (store_partial_restart(k->in) < 0) {
+        http_resp_free(&resp);
+        return -1;
+      }
+      sink_reset(k);
+    }
+  } else if (resp.status == 416 && k->in->size == (uint64_t)d->size) {
+    http_resp_free(&resp);      /* we have it all already */
+    return 0;
+  } else {
+    return registry_fail(j->r, &resp, d->digest);
+  }
+  while ((n = http_read(&resp, buf, sizeof(buf))) > 0) {
+    if (k->in->size + n > (uint64_t)d->size) {
+      http_resp_free(&resp);
+      /* longer than declared: what we have is worthless */
+      store_partial_restart(k->in);
+      return fail("%s: blob %s is longer than its %lld bytes", j->r->name,
+                  d->digest, (long long)d->size);
+    }
+    if (write_full(k->in->fd, buf, n) < 0) {
+      http_resp_free(&resp);
+      return pfail("write '%s'", k->in->name);
+    }
+    k->in->size += n;
+    if (sink_feed(k, buf, n) < 0) {
+      http_resp_free(&resp);
+      store_partial_restart(k->in);
+      return fail_wrap("%s: blob %s", j->r->name, d->digest);
+    }
+  }
+  http_resp_free(&resp);
+  return n < 0 ? fail_wrap("%s: blob %s", j->r->name, d->digest) : 0;
+}
+
+/* One blob into the store, verified: digest, size and (for a layer)
+ * diff_id. What arrived stays in ingest/ when the transfer breaks. */
+static int fetch(struct job *j, const struct desc *d, const char *diff_id,
+                 int plain)
+{
+  struct ingest in;
+  struct sink k;
+  char diff[DIGEST_LEN];
+  int ret = -1;
+
+  memset(&k, 0, sizeof(k));
+  k.in = &in;
+  k.plain = plain;
+  if (store_partial_open(j->s, d->digest, &in) < 0) return -1;
+  sink_reset(&k);
+  if (in.size > (uint64_t)d->size) store_partial_restart(&in);
+  if (in.size && sink_replay(&k) < 0) {
+    store_partial_restart(&in);
+    sink_reset(&k);
+  }
+  if (in.size < (uint64_t)d->size && download(j, d, &k) < 0) {
+    store_partial_keep(&in);
+    goto out;
+  }
+  if (in.size != (uint64_t)d->size) {
+    fail("%s: blob %s: got %llu of %lld bytes", j->r->name, d->digest,
+         (unsigned long long)in.size, (long long)d->size);
+    store_partial_keep(&in);
+    goto out;
+  }
+  if (store_ingest_done(&in) < 0) goto bad;
+  if (strcmp(in.digest, d->digest)) {
+    fail("%s: blob %s does not match its digest (content is %s)",
+         j->r->name, d->digest, in.digest);
+    goto bad;
+  }
+  if (diff_id) {
+    if (!plain && gz_inflate_finish(k.gz) < 0) {
+      fail_wrap("layer %s", d->digest);
+      goto bad;
+    }
+    digest_final(&k.diff.d, diff);
+    if (strcmp(plain ? in.digest : diff, diff_id)) {
+      fail("layer %s does not match its diff_id %s (content is %s)",
+           d->digest, diff_id, plain ? in.digest : diff);
+      goto bad;
+    }
+  }
+  if (store_relock(j->s) < 0 || store_ingest_commit(&in) < 0 ||
+      (diff_id && store_diff_put(j->s, d->digest, diff_id,
+                                 plain ? d->size : (int64_t)k.diff.d.size)
+                  < 0))
+    goto bad;
+  store_unlock(j->s);
+  ret = 0;
+  goto out;
+bad:
+  /* bytes that do not verify are not worth resuming */
+  store_ingest_abort(&in);
+out:
+  if (k.gz) gz_inflate_free(k.gz);
+  return ret;
+}
+
+static int pull_main(int argc, char **argv)
+{
+  cleanup_free char *fam = NULL, *full = NULL, *mtext = NULL, *mt = NULL;
+  cleanup_free char *ctext = NULL, *itext = NULL, *imt = NULL;
+  char md[DIGEST_LEN], id[DIGEST_LEN], cd[DIGEST_LEN];
+  struct registry reg;
+  struct platform pl;
+  struct manifest m;
+  struct store s;
+  struct ref ref;
+  struct job j;
+  struct statvfs fs;
+  const cJSON *ids, *pick;
+  cJSON *idx, *cfg = NULL, *desc, *old;
+  size_t mlen, clen, ilen, nids;
+  int64_t need = 0;
+  int fresh;
+
+  if (platform ? image_parse_platform(platform, &pl) < 0
+               : (image_host_platform(&pl), 0))
+    return -1;
+  if (ref_parse(&ref, argv[0], 0) < 0) return -1;
+  if (!ref.tag && !ref.digest) {
+    ref.tag = xstrdup("latest");
+    say("Using default tag: latest\n");
+  }
+  fam = ref_familiar(&ref);
+  full = ref_full(&ref);
+  if (store_open(&s, STORE_WRITE) < 0) return -1;
+  store_unlock(&s);
+  if (registry_open(&reg, ref.domain, insecure) < 0) return -1;
+  j = (struct job){ &s, &reg, ref.path,
+                    xasprintf("repository:%s:pull", ref.path) };
+
+  if (!(mtext = get_manifest(&reg, ref.path, j.scope,
+                             ref.digest ? ref.digest : ref.tag, &mlen, md,
+                             &mt)))
+    return -1;
+  if (image_media_kind(mt) == 2 || image_media_kind(json_str(
+        cJSON_Parse(mtext), "mediaType")) == 2) {
+    /* an index: the entry for our platform, by digest */
+    cJSON *ix = cJSON_Parse(mtext);
+    if (!ix) return fail("%s: index is not valid JSON", reg.name);
+    if (!(pick = image_pick(ix, &pl))) return -1;
+    itext = mtext;
+    ilen = mlen;
+    imt = mt;
+    (void)ilen;
+    (void)imt;
+    mtext = NULL;
+    mt = NULL;
+    {
+      char want[DIGEST_LEN];
+      snprintf(want, sizeof(want), "%s", json_str(pick, "digest"));
+      cJSON_Delete(ix);
+      if (!(mtext = get_manifest(&reg, ref.path, j.scope, want, &mlen, md,
+                                 &mt)))
+        return -1;
+    }
+  }
+  if (manifest_parse(&m, mtext, mlen) < 0)
+    return fail_wrap("%s: manifest %s", reg.name, md);
+  say("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest,
+      !strncmp(ref.path, "library/", 8) && !strcmp(ref.domain, "docker.io")
+      ? ref.path : ref.path);
+
+  /* the config: small, verified, kept in memory until the end */
+  {
+    struct http_resp resp;
+    cleanup_free char *path = xasprintf("/v2/%s/blobs/%s", ref.path,
+                                        m.config.digest);
+    if (m.config.size > MANIFEST_MAX)
+      return fail("%s: config of %lld bytes is over the 4 MiB limit",
+                  reg.name, (long long)m.config.size);
+    if (registry_do(&reg, "GET", path, j.scope, NULL, NULL, 0, &resp) < 0)
+      return -1;
+    if (resp.status != 200) return registry_fail(&reg, &resp, "config");
+    if (!(ctext = http_slurp(&resp, MANIFEST_MAX, &clen))) return -1;
+    http_resp_free(&resp);
+    digest_buf(ctext, clen, cd);
+    if (strcmp(cd, m.config.digest) || (int64_t)clen != m.config.size)
+      return fail("%s: config %s does not match its digest or size "
+                  "(content is %s, %zu bytes)", reg.name, m.config.digest,
+                  cd, clen);
+    if (!(cfg = cJSON_Parse(ctext)) || config_check(cfg, &nids) < 0)
+      return fail_wrap("%s: config %s", reg.name, cd);
+    if (nids != m.nlayers)
+      return fail("%s: config has %zu diff_ids for %zu layers", reg.name,
+                  nids, m.nlayers);
+  }
+  ids = json_arr(json_obj(cfg, "rootfs"), "diff_ids");
+
+  /* room for what is missing: the blobs and their unpacked copies */
+  for (size_t i = 0; i < m.nlayers; i++) {
+    if (!image_layer_ok(m.layers[i].media_type))
+      return fail("%s: layer %s: unsupported media type %s", reg.name,
+                  m.layers[i].digest, m.layers[i].media_type);
+    if (!store_has_blob(&s, m.layers[i].digest, NULL))
+      need += m.layers[i].size * 3;
+  }
+  if (need && fstatvfs(s.dfd, &fs) == 0 &&
+      (int64_t)(fs.f_bavail * fs.f_frsize) < need) {
+    char a[32], b[32];
+    return fail("not enough space in %s: need %s, have %s", s.root,
+                fmt_size(a, need), fmt_size(b, fs.f_bavail * fs.f_frsize));
+  }
+
+  for (size_t i = 0; i < m.nlayers; i++) {
+    const char *diff = cJSON_GetArrayItem(ids, i)->valuestring;
+    int plain = image_media_kind(m.layers[i].media_type) == 0 &&
+                strstr(m.layers[i].media_type, "gzip") == NULL;
+    if (store_has_blob(&s, m.layers[i].digest, NULL)) {
+      say("%.12s: Already exists\n", digest_hex(m.layers[i].digest));
+      continue;
+    }
+    say("%.12s: Pulling fs layer\n", digest_hex(m.layers[i].digest));
+    if (fetch(&j, &m.layers[i], diff, plain) < 0) return -1;
+    say("%.12s: Pull complete\n", digest_hex(m.layers[i].digest));
+  }
+  /* ready to run: unpacked once, as run would */
+  if (store_relock(&s) < 0) return -1;
+  for (size_t i = 0; i < m.nlayers; i++)
+    if (layer_unpack(&s, m.layers[i].digest,
+                     cJSON_GetArrayItem(ids, i)->valuestring) < 0)
+      return fail_wrap("layer %s", m.layers[i].digest);
+
+  /* config and manifest blobs, then the name */
+  if (store_blob_put(&s, ctext, clen, id) < 0 ||
+      store_blob_put(&s, mtext, mlen, md) < 0 ||
+      !(idx = store_index_load(&s)))
+    return -1;
+  old = store_index_find(idx, fam);
+  fresh = !old || strcmp(json_str(old, "digest") ? json_str(old, "digest")
+                                                 : "", md);
+  desc = image_desc_json(m.media_type ? m.media_type : MT_OCI_MANIFEST, md,
+                         mlen);
+  store_index_tag(idx, desc, fam, full);
+  /* the digest the registry knows it by: the index's, if we came through
+   * one (as Docker records it) */
+  if (itext) digest_buf(itext, strlen(itext), cd);
+  else memcpy(cd, md, DIGEST_LEN);
+  {
+    cleanup_free char *repo = ref_repo_familiar(&ref);
+    cleanup_free char *rd = xasprintf("%s@%s", repo, cd);
+    json_set_str(json_obj(store_index_find(idx, fam), "annotations"),
+                 ANN_REPO_DIGEST, rd);
+  }
+  if (store_index_save(&s, idx) < 0) return -1;
+  say("Digest: %s\n", cd);
+  say("Status: %s for %s\n", fresh ? "Downloaded newer image"
+                                   : "Image is up to date", fam);
+  printf("%s\n", full);
+  manifest_free(&m);
+  cJSON_Delete(cfg);
+  registry_close(&reg);
+  ref_free(&ref);
+  free(j.scope);
+  return 0;
+}
+
+APPLET(pull, 1, 1);
