@@ -340,6 +340,9 @@ static int pull_main(int argc, char **argv)
     if (resp.status != 200) return registry_fail(&reg, &resp, "config");
     if (!(ctext = http_slurp(&resp, MANIFEST_MAX, &clen))) return -1;
     http_resp_free(&resp);
+    if ((int64_t)clen > m.config.size)
+      return fail("%s: blob %s is longer than its %lld bytes", reg.name,
+                  m.config.digest, (long long)m.config.size);
     digest_buf(ctext, clen, cd);
     if (strcmp(cd, m.config.digest) || (int64_t)clen != m.config.size)
       return fail("%s: config %s does not match its digest or size "

@@ -73,6 +73,11 @@ static const cJSON *arg(const char **p, const cJSON *dot, cJSON **tmp)
     if (**p) (*p)++;
     return *tmp;
   }
+  if (isdigit((unsigned char)**p) || (**p == '-' && isdigit((unsigned char)(*p)[1]))) {
+    /* a number literal: {{index .RepoTags 0}} */
+    *tmp = cJSON_CreateNumber(strtod(*p, (char **)p));
+    return *tmp;
+  }
   if (**p != '.') return NULL;
   (*p)++;
   while (**p && (isalnum((unsigned char)**p) || **p == '_')) {
@@ -156,8 +161,9 @@ static int render(struct tp *t, const cJSON *dot, struct buf *out, int emit)
       const cJSON *v = arg(&a, dot, &tmp), *k = arg(&a, dot, &tmp2);
       if (cJSON_IsObject(v) && cJSON_IsString(k))
         show(out, cJSON_GetObjectItemCaseSensitive(v, k->valuestring));
-      else if (cJSON_IsArray(v) && cJSON_IsString(k))
-        show(out, cJSON_GetArrayItem(v, atoi(k->valuestring)));
+      else if (cJSON_IsArray(v) && (cJSON_IsString(k) || cJSON_IsNumber(k)))
+        show(out, cJSON_GetArrayItem(v, cJSON_IsNumber(k) ? (int)k->valuedouble
+                                                         : atoi(k->valuestring)));
       else
         show(out, NULL);
     } else if (!strcmp(word, "join")) {

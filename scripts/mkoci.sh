@@ -13,6 +13,10 @@ case $(uname -m) in
   x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; arm*) arch=arm ;;
   i?86) arch=386 ;; *) arch=$(uname -m) ;;
 esac
+# ARCH overrides (a fixture of another platform, for multi-arch indexes)
+case ${ARCH:-} in
+  ?*) arch=$ARCH ;;
+esac
 diffs="" layers=""
 for l in $(echo "$rootfs" | tr ',' ' '); do
   diff=$(sha "$l")

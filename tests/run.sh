@@ -46,7 +46,8 @@ ln -s "$OCIBOX" "$BIN/ocibox"
 ln -s "$OCIBOX" "$BIN/docker"
 export PATH="$BIN:$PATH" WORK
 export OCIBOX_ROOT=$WORK/store
-cleanup() { rm -rf "$WORK"; }
+# servers a test file started (registries) die with the run
+cleanup() { [ -f "$WORK/pids" ] && kill $(cat "$WORK/pids") 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 # Fixtures made without ocibox: a busybox root filesystem tarball from the
