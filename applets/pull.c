@@ -7,7 +7,10 @@
 #include "core/ref.h"
 #include "core/registry.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 
 static const char usage[] =
 "usage: pull [-q] [--platform OS/ARCH[/VARIANT]] [--insecure] NAME[:TAG|@DIGEST]\n\n"
@@ -16,13 +19,16 @@ static const char usage[] =
 "interrupted download resumes where it stopped.\n\n"
 "-q, --quiet      print only the image's reference\n"
 "--platform P     the platform to pick from an index\n"
-"--insecure       allow plain HTTP to this registry\n";
+"--insecure       allow plain HTTP to this registry\n"
+"--max-concurrent-downloads N  layers fetched at once (default 3)\n";
 
 static int quiet, insecure;
+static long jobs = 3;
 static char *platform;
 static const struct opt opts[] = {
   OPT_FLAG('q', "quiet", &quiet), OPT_STR(0, "platform", &platform),
-  OPT_FLAG(0, "insecure", &insecure), OPT_END
+  OPT_FLAG(0, "insecure", &insecure),
+  OPT_INT(0, "max-concurrent-downloads", &jobs), OPT_END
 };
 
 enum { MANIFEST_MAX = 4 << 20 };
@@ -217,9 +223,15 @@ static int fetch(struct job *j, const struct desc *d, const char *diff_id,
     store_partial_restart(&in);
     sink_reset(&k);
   }
-  if (in.size < (uint64_t)d->size && download(j, d, &k) < 0) {
-    store_partial_keep(&in);
-    goto out;
+  /* a broken transfer resumes from what arrived, twice more */
+  for (int tries = 0; in.size < (uint64_t)d->size; tries++) {
+    if (download(j, d, &k) == 0) break;
+    if (tries == 2 || in.size > (uint64_t)d->size) {
+      store_partial_keep(&in);
+      goto out;
+    }
+    debug("%s; resuming at %llu", fail_msg(), (unsigned long long)in.size);
+    sleep(1 + tries);
   }
   if (in.size != (uint64_t)d->size) {
     fail("%s: blob %s: got %llu of %lld bytes", j->r->name, d->digest,
@@ -259,6 +271,73 @@ bad:
 out:
   if (k.gz) gz_inflate_free(k.gz);
   return ret;
+}
+
+/* The missing layers, up to `jobs` at a time, each in a process of its
+ * own (its own connection; a failure stops the others, whose partial
+ * blobs stay for the next pull). */
+static int fetch_all(struct job *j, const struct manifest *m,
+                     const cJSON *ids)
+{
+  pid_t *pid = xzalloc(m->nlayers * sizeof(pid_t));
+  size_t next = 0, running = 0;
+  int failed = 0, own = 0, status;
+  pid_t parent = getpid();
+
+  for (size_t i = 0; i < m->nlayers; i++)
+    if (store_has_blob(j->s, m->layers[i].digest, NULL))
+      say("%.12s: Already exists\n", digest_hex(m->layers[i].digest));
+    else
+      say("%.12s: Pulling fs layer\n", digest_hex(m->layers[i].digest));
+  fflush(stdout);
+  for (;;) {
+    while (!failed && running < (size_t)jobs && next < m->nlayers) {
+      const struct desc *d = &m->layers[next];
+      const char *diff = cJSON_GetArrayItem(ids, next)->valuestring;
+      int plain = !strstr(d->media_type, "gzip");
+      if (store_has_blob(j->s, d->digest, NULL)) {
+        next++;
+        continue;
+      }
+      if ((pid[next] = fork()) < 0) {
+        failed = own = 1;
+        pfail("fork");
+        break;
+      }
+      if (!pid[next]) {
+        /* die with the pull (kill -9 of it included) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
+        j->r->http.c = NULL;     /* the parent's connection stays its own */
+        if (fetch(j, d, diff, plain) < 0) {
+          fail_print();
+          _exit(1);
+        }
+        say("%.12s: Pull complete\n", digest_hex(d->digest));
+        _exit(0);
+      }
+      running++;
+      next++;
+    }
+    if (!running) break;
+    {
+      pid_t w = wait(&status);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;
+      running--;
+      if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+        if (!failed)
+          for (size_t k = 0; k < m->nlayers; k++)
+            if (pid[k] > 0 && pid[k] != w) kill(pid[k], SIGTERM);
+        failed = 1;
+      }
+      for (size_t k = 0; k < m->nlayers; k++)
+        if (pid[k] == w) pid[k] = -1;
+    }
+  }
+  free(pid);
+  /* -1: our own error; 1: a worker has said why */
+  return own ? -1 : failed;
 }
 
 static int pull_main(int argc, char **argv)
@@ -371,17 +450,9 @@ static int pull_main(int argc, char **argv)
                 fmt_size(a, need), fmt_size(b, fs.f_bavail * fs.f_frsize));
   }
 
-  for (size_t i = 0; i < m.nlayers; i++) {
-    const char *diff = cJSON_GetArrayItem(ids, i)->valuestring;
-    int plain = image_media_kind(m.layers[i].media_type) == 0 &&
-                strstr(m.layers[i].media_type, "gzip") == NULL;
-    if (store_has_blob(&s, m.layers[i].digest, NULL)) {
-      say("%.12s: Already exists\n", digest_hex(m.layers[i].digest));
-      continue;
-    }
-    say("%.12s: Pulling fs layer\n", digest_hex(m.layers[i].digest));
-    if (fetch(&j, &m.layers[i], diff, plain) < 0) return -1;
-    say("%.12s: Pull complete\n", digest_hex(m.layers[i].digest));
+  {
+    int f = fetch_all(&j, &m, ids);
+    if (f) return f < 0 ? -1 : 1;
   }
   /* ready to run: unpacked once, as run would */
   if (store_relock(&s) < 0) return -1;
