@@ -25,3 +25,4 @@ APPLET_pull    = y
 APPLET_push    = y
 APPLET_login   = y
 APPLET_logout  = y
+APPLET_search  = y
