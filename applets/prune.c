@@ -64,7 +64,7 @@ static int prune_main(int argc, char **argv)
         (answer[0] != 'y' && answer[0] != 'Y'))
       return 0;
   }
-  if (store_open(&s, STORE_WRITE) < 0 || !(idx = store_index_load(&s)))
+  if (store_open(&s, STORE_WRITE | STORE_GC) < 0 || !(idx = store_index_load(&s)))
     return -1;
   image_list(&s, idx, &v, &n);
   for (size_t i = 0; i < n; i++) {

@@ -309,7 +309,9 @@ static int fetch_all(struct job *j, const struct manifest *m,
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(1);
         j->r->http.c = NULL;     /* the parent's connection stays its own */
-        if (fetch(j, d, diff, plain) < 0) {
+        /* and unpacked here too: layers unpack in parallel */
+        if (fetch(j, d, diff, plain) < 0 ||
+            layer_unpack(j->s, d->digest, diff) < 0) {
           fail_print();
           _exit(1);
         }
@@ -368,7 +370,8 @@ static int pull_main(int argc, char **argv)
   }
   fam = ref_familiar(&ref);
   full = ref_full(&ref);
-  if (store_open(&s, STORE_WRITE) < 0) return -1;
+  /* no garbage collection while blobs arrive without the writer lock */
+  if (store_open(&s, STORE_WRITE | STORE_PULL) < 0) return -1;
   store_unlock(&s);
   if (registry_open(&reg, ref.domain, insecure) < 0) return -1;
   j = (struct job){ &s, &reg, ref.path,
@@ -454,7 +457,7 @@ static int pull_main(int argc, char **argv)
     int f = fetch_all(&j, &m, ids);
     if (f) return f < 0 ? -1 : 1;
   }
-  /* ready to run: unpacked once, as run would */
+  /* ready to run: unpacked once, as run would (the workers did theirs) */
   if (store_relock(&s) < 0) return -1;
   for (size_t i = 0; i < m.nlayers; i++)
     if (layer_unpack(&s, m.layers[i].digest,

@@ -92,7 +92,7 @@ static int rmi_main(int argc, char **argv)
   cJSON *idx;
   int ret = 0;
 
-  if (store_open(&s, STORE_WRITE) < 0 || !(idx = store_index_load(&s)))
+  if (store_open(&s, STORE_WRITE | STORE_GC) < 0 || !(idx = store_index_load(&s)))
     return -1;
   for (int i = 0; i < argc; i++) {
     if (rmi_one(&s, idx, argv[i]) < 0) {

@@ -466,6 +466,7 @@ int64_t layer_gc(struct store *s, cJSON *idx)
   struct dirent *e;
   DIR *d;
 
+  if (s->gcfd < 0) return fail("layer_gc without STORE_GC");
   image_list(s, idx, &iv, &ni);
   for (size_t i = 0; i < ni; i++) {
     const cJSON *id;

@@ -48,21 +48,36 @@ static void sweep(struct store *s)
   }
 }
 
+static int gc_open(struct store *s, int how)
+{
+  int fd = openat(s->dfd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0 || flock(fd, how) < 0) {
+    if (fd >= 0) close(fd);
+    return pfail("lock '%s/gc.lock'", s->root);
+  }
+  return fd;
+}
+
 int store_open(struct store *s, int mode)
 {
   const char *root = store_root();
   int fd;
 
   memset(s, 0, sizeof(*s));
-  s->lockfd = -1;
+  s->lockfd = s->gcfd = -1;
   s->root = xstrdup(root);
-  if (mode == STORE_WRITE && mkdir_p(AT_FDCWD, root, 0700) < 0)
+  if ((mode & STORE_WRITE) && mkdir_p(AT_FDCWD, root, 0700) < 0)
     return fail_wrap("store '%s'", root);
   if ((s->dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
     if (errno == ENOENT && mode == STORE_READ) return 0;  /* empty view */
     return pfail("open store '%s'", root);
   }
-  if (mode != STORE_WRITE) return 0;
+  if (!(mode & STORE_WRITE)) return 0;
+  /* the collector's lock first, then the writer's: never the other way */
+  if ((mode & (STORE_GC | STORE_PULL)) &&
+      (s->gcfd = gc_open(s, mode & STORE_GC ? LOCK_EX : LOCK_SH)) < 0)
+    return -1;
 
   if ((s->lockfd = openat(s->dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
                           0600)) < 0)
@@ -84,10 +99,11 @@ int store_open(struct store *s, int mode)
 void store_close(struct store *s)
 {
   if (s->lockfd >= 0) close(s->lockfd);
+  if (s->gcfd >= 0) close(s->gcfd);
   if (s->dfd > 0) close(s->dfd);
   free(s->root);
   memset(s, 0, sizeof(*s));
-  s->dfd = s->lockfd = -1;
+  s->dfd = s->lockfd = s->gcfd = -1;
 }
 
 char *store_blob_path(const char *digest)
@@ -461,6 +477,7 @@ int64_t store_gc(struct store *s, cJSON *idx,
   cJSON *m;
   DIR *d;
 
+  if (s->gcfd < 0) return fail("store_gc without STORE_GC");
   cJSON_ArrayForEach(m, json_arr(idx, "manifests"))
     reach(s, json_str(m, "digest"), &live, 0);
   if ((fd = openat(s->dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY |

@@ -27,9 +27,16 @@ struct store {
   char *root;
   int dfd;          /* the root directory */
   int lockfd;       /* held while open for writing, else -1 */
+  int gcfd;         /* gc.lock held shared (store_gc_hold), else -1 */
 };
 
-enum { STORE_READ = 0, STORE_WRITE = 1 };
+enum {
+  STORE_READ = 0, STORE_WRITE = 1,
+  /* with STORE_WRITE, taken before the writer lock (always in that order):
+   * STORE_GC for store_gc/layer_gc (waits for pulls), STORE_PULL for work
+   * that adds blobs without the writer lock (keeps the collector out) */
+  STORE_GC = 2, STORE_PULL = 4,
+};
 
 /* The root: --root, else $OCIBOX_ROOT, else /var/lib/ocibox. */
 const char *store_root(void);

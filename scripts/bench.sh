@@ -6,6 +6,10 @@
 #         back to back and 50 ms apart
 #   load  ocibox load -i A.tar          vs  podman load -i A.tar
 #   save  ocibox save -o B.tar IMAGE    vs  podman save -o B.tar IMAGE
+#   pull  ocibox pull (ready to run)    vs  podman pull, and skopeo copy +
+#         of a ~170 MB 3-layer Debian       umoci unpack, from the same
+#         (debootstrap minbase)             local docker-registry
+#   push  ocibox push to a new repo     vs  skopeo copy to a new repo
 #
 # The image is the host's busybox-static (scripts/mkbusybox.sh); the load and
 # save archive adds one 100 MB incompressible layer. Everything lives in a
@@ -18,12 +22,15 @@ set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 OCIBOX=${OCIBOX:-$TOP/build/ocibox}
 N=${N:-21}
-SECTIONS=${*:-run load save}
+SECTIONS=${*:-run load save pull push}
+N_NET=${N_NET:-5}    # runs for pull and push
+# the Debian image is built once (debootstrap needs the archive) and kept
+CACHE=${BENCH_CACHE:-/var/cache/ocibox-bench}
 
 if [ -z "${BENCH_IN_NS:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
   export DEBIAN_FRONTEND=noninteractive
-  for p in crun podman time busybox-static; do
+  for p in crun podman time busybox-static skopeo umoci docker-registry debootstrap jq; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
       apt-get install -y -qq --no-install-recommends "$p" >/dev/null
   done
@@ -126,6 +133,70 @@ for sec in $SECTIONS; do
       row "save 100 MB image" ocibox "$MA" "$MB" "$ka" "$kb"
     fi
     echo "  (peer: podman $sec)"
+    ;;
+  pull|push)
+    if [ -z "${REG:-}" ]; then
+      if [ ! -f "$CACHE/debian-oci.tar" ]; then
+        mirror=$(sed -n 's/^URIs: *\([^ ]*debian\)\/*$/\1/p; s/^deb \[*[^]]*\]* *\(http[^ ]*debian\)\/* .*/\1/p' \
+                 /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | head -1)
+        mkdir -p "$CACHE"
+        if [ ! -f "$CACHE/rootfs.ok" ]; then
+          rm -rf "$CACHE/rootfs"
+          echo "# building the Debian image (debootstrap from $mirror)"
+          debootstrap --variant=minbase bookworm "$CACHE/rootfs" "$mirror" > "$CACHE/debootstrap.log" 2>&1
+          touch "$CACHE/rootfs.ok"
+        fi
+        # three layers: the base, /usr, /var
+        tar --sort=name --numeric-owner -C "$CACHE/rootfs" --exclude=./usr --exclude=./var -cf "$CACHE/l1.tar" .
+        tar --sort=name --numeric-owner -C "$CACHE/rootfs" -cf "$CACHE/l2.tar" ./usr
+        tar --sort=name --numeric-owner -C "$CACHE/rootfs" -cf "$CACHE/l3.tar" ./var
+        sh "$TOP/scripts/mkoci.sh" "$CACHE/l1.tar,$CACHE/l2.tar,$CACHE/l3.tar" "$CACHE/debian-oci.tar" debian:12 bash > /dev/null
+        rm -f "$CACHE"/l?.tar
+      fi
+      port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      mkdir -p "$W/reg"
+      printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+        "$W/reg" "$port" > "$W/reg.yml"
+      docker-registry serve "$W/reg.yml" > "$W/reg.log" 2>&1 &
+      REGPID=$!
+      trap 'kill $REGPID 2>/dev/null; rm -rf "$W"' EXIT
+      sleep 1
+      REG=localhost:$port
+      skopeo copy -q --dest-tls-verify=false "oci-archive:$CACHE/debian-oci.tar" "docker://$REG/debian:12"
+      echo "# Debian: $(tar -xOf "$CACHE/debian-oci.tar" index.json | jq -r '.manifests[0].digest' | cut -c8- |
+        xargs -I{} tar -xOf "$CACHE/debian-oci.tar" blobs/sha256/{} | jq '[.layers[].size] | add / 1000000 | floor') MB compressed, 3 layers, registry $REG"
+    fi
+    if [ "$sec" = pull ]; then
+      N_SAVE=$N; N=$N_NET
+      po() { rm -rf "$W/po"; }
+      pp() { $PODMAN rmi -a -f >/dev/null 2>&1 || true; }
+      ps_() { rm -rf "$W/sk" "$W/bundle"; }
+      skumoci() { skopeo copy -q --src-tls-verify=false "docker://$REG/debian:12" "oci:$W/sk:debian" && umoci unpack --image "$W/sk:debian" "$W/bundle"; }
+      pair po "$OCIBOX --root $W/po pull -q $REG/debian:12" pp "$PODMAN pull -q --tls-verify=false $REG/debian:12"
+      a=$MA; b=$MB
+      po; ka=$(rss "$OCIBOX" --root "$W/po" pull -q "$REG/debian:12"); pp; kb=$(rss $PODMAN pull -q --tls-verify=false "$REG/debian:12")
+      row "pull debian (ready to run)" ocibox "$a" "$b" "$ka" "$kb"
+      echo "  (peer: podman pull)"
+      pair po "$OCIBOX --root $W/po pull -q $REG/debian:12" ps_ skumoci
+      ps_; kc=$(rss sh -c "skopeo copy -q --src-tls-verify=false docker://$REG/debian:12 oci:$W/sk:debian && umoci unpack --image $W/sk:debian $W/bundle")
+      row "pull debian (ready to run)" ocibox "$MA" "$MB" "$ka" "$kc"
+      echo "  (peer: skopeo copy + umoci unpack; RSS: the larger of the two)"
+      N=$N_SAVE
+    else
+      N_SAVE=$N; N=$N_NET
+      "$OCIBOX" --root "$W/pu" load -q -i "$CACHE/debian-oci.tar" > /dev/null
+      mkdir -p "$W/skd" && tar -xf "$CACHE/debian-oci.tar" -C "$W/skd"
+      k=0
+      nexto() { k=$((k + 1)); "$OCIBOX" --root "$W/pu" rmi "$REG/o$((k - 1)):1" >/dev/null 2>&1 || true
+                "$OCIBOX" --root "$W/pu" tag debian:12 "$REG/o$k:1"; }
+      nexts() { :; }
+      opush() { "$OCIBOX" --root "$W/pu" push -q "$REG/o$k:1"; }
+      spush() { skopeo copy -q --dest-tls-verify=false "oci:$W/skd:12" "docker://$REG/s$k:1"; }
+      pair nexto opush nexts spush
+      row "push debian to a new repository" ocibox "$MA" "$MB"
+      echo "  (peer: skopeo copy from an OCI layout)"
+      N=$N_SAVE
+    fi
     ;;
   *) echo "bench: unknown section $sec" >&2; exit 1 ;;
   esac
