@@ -106,24 +106,104 @@ struct sink {
   struct digest_tee diff;    /* the uncompressed stream's digest */
   struct io_writer w;
   int plain;                 /* an uncompressed layer (or a config) */
+  /* the extractor: a process unpacking the layer from a pipe as the bytes
+   * arrive (it checks the diff_id); without one, gz/diff check it here */
+  struct job *j;
+  const char *blob, *diff_id;
+  pid_t ex;
+  int tee, res;              /* its input, and its answer ("O<size>") */
 };
+
+static void ex_stop(struct sink *k)
+{
+  if (k->tee >= 0) close(k->tee);
+  if (k->ex > 0) {
+    kill(k->ex, SIGKILL);
+    waitpid(k->ex, NULL, 0);
+  }
+  if (k->res >= 0) close(k->res);
+  k->tee = k->res = -1;
+  k->ex = 0;
+}
+
+static int ex_start(struct sink *k)
+{
+  int in[2], out[2];
+
+  k->tee = k->res = -1;
+  k->ex = 0;
+  if (pipe2(in, O_CLOEXEC) < 0) return pfail("pipe");
+  if (pipe2(out, O_CLOEXEC) < 0) {
+    close(in[0]), close(in[1]);
+    return pfail("pipe");
+  }
+  if ((k->ex = fork()) < 0) return pfail("fork");
+  if (!k->ex) {
+    uint64_t usize = 0;
+    char msg[1200];
+    int n;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(in[1]);
+    close(out[0]);
+    if (layer_unpack_fd(k->j->s, k->blob, in[0], k->diff_id, &usize) < 0)
+      n = snprintf(msg, sizeof(msg), "E%s", fail_msg());
+    else
+      n = snprintf(msg, sizeof(msg), "O%llu", (unsigned long long)usize);
+    write(out[1], msg, n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1);
+    _exit(0);
+  }
+  close(in[0]);
+  close(out[1]);
+  k->tee = in[1];
+  k->res = out[0];
+  return 0;
+}
+
+/* All bytes sent: the extractor's verdict, and the uncompressed size. */
+static int ex_finish(struct sink *k, uint64_t *usize)
+{
+  char msg[1200];
+  ssize_t n;
+
+  close(k->tee);
+  k->tee = -1;
+  do n = read(k->res, msg, sizeof(msg) - 1);
+  while (n < 0 && errno == EINTR);
+  waitpid(k->ex, NULL, 0);
+  k->ex = 0;
+  close(k->res);
+  k->res = -1;
+  if (n <= 0) return fail("layer %s: the unpacking process died", k->blob);
+  msg[n] = 0;
+  if (msg[0] != 'O') return fail("%s", msg + 1);
+  *usize = strtoull(msg + 1, NULL, 10);
+  return 0;
+}
 
 static int sink_feed(struct sink *k, const void *p, size_t n)
 {
   digest_update(&k->in->d, p, n);
+  if (k->ex > 0)
+    return write_full(k->tee, p, n) < 0
+      ? fail("layer %s: the unpacking process stopped", k->blob) : 0;
   if (k->plain) return 0;
   return gz_inflate_write(k->gz, p, n);
 }
 
 static void sink_reset(struct sink *k)
 {
+  /* a stream that starts over needs a new extractor */
+  if (k->ex > 0) {
+    ex_stop(k);
+    if (ex_start(k) < 0) k->ex = 0;
+  }
   if (k->gz) gz_inflate_free(k->gz);
   k->gz = NULL;
   digest_init(&k->in->d);
   digest_init(&k->diff.d);
   k->diff.next = NULL;
   k->w = (struct io_writer){ digest_tee_write, &k->diff };
-  if (!k->plain) k->gz = gz_inflate_new(&k->w);
+  if (!k->plain && k->ex <= 0) k->gz = gz_inflate_new(&k->w);
 }
 
 /* Feed what a partial file already holds through the hashes. */
@@ -206,17 +286,30 @@ static int download(struct job *j, const struct desc *d, struct sink *k)
 /* One blob into the store, verified: digest, size and (for a layer)
  * diff_id. What arrived stays in ingest/ when the transfer breaks. */
 static int fetch(struct job *j, const struct desc *d, const char *diff_id,
-                 int plain)
+                 int plain, int unpack)
 {
   struct ingest in;
   struct sink k;
   char diff[DIGEST_LEN];
+  uint64_t usize = 0;
   int ret = -1;
 
   memset(&k, 0, sizeof(k));
   k.in = &in;
   k.plain = plain;
+  k.j = j;
+  k.blob = d->digest;
+  k.diff_id = diff_id;
+  k.tee = k.res = -1;
   if (store_partial_open(j->s, d->digest, &in) < 0) return -1;
+  /* a layer not unpacked yet is unpacked as it arrives */
+  if (diff_id && unpack) {
+    cleanup_free char *lp = xasprintf("layers/%s", digest_hex(diff_id));
+    if (faccessat(j->s->dfd, lp, F_OK, 0) < 0 && ex_start(&k) < 0) {
+      store_partial_keep(&in);
+      return -1;
+    }
+  }
   sink_reset(&k);
   if (in.size > (uint64_t)d->size) store_partial_restart(&in);
   if (in.size && sink_replay(&k) < 0) {
@@ -245,7 +338,10 @@ static int fetch(struct job *j, const struct desc *d, const char *diff_id,
          j->r->name, d->digest, in.digest);
     goto bad;
   }
-  if (diff_id) {
+  if (diff_id && k.ex > 0) {
+    /* the extractor checked the diff_id while unpacking */
+    if (ex_finish(&k, &usize) < 0) goto bad;
+  } else if (diff_id) {
     if (!plain && gz_inflate_finish(k.gz) < 0) {
       fail_wrap("layer %s", d->digest);
       goto bad;
@@ -256,11 +352,10 @@ static int fetch(struct job *j, const struct desc *d, const char *diff_id,
            d->digest, diff_id, plain ? in.digest : diff);
       goto bad;
     }
+    usize = plain ? (uint64_t)d->size : k.diff.d.size;
   }
   if (store_relock(j->s) < 0 || store_ingest_commit(&in) < 0 ||
-      (diff_id && store_diff_put(j->s, d->digest, diff_id,
-                                 plain ? d->size : (int64_t)k.diff.d.size)
-                  < 0))
+      (diff_id && store_diff_put(j->s, d->digest, diff_id, usize) < 0))
     goto bad;
   store_unlock(j->s);
   ret = 0;
@@ -269,6 +364,7 @@ bad:
   /* bytes that do not verify are not worth resuming */
   store_ingest_abort(&in);
 out:
+  if (k.ex > 0) ex_stop(&k);     /* failed: its unpacking is abandoned */
   if (k.gz) gz_inflate_free(k.gz);
   return ret;
 }
@@ -309,8 +405,10 @@ static int fetch_all(struct job *j, const struct manifest *m,
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(1);
         j->r->http.c = NULL;     /* the parent's connection stays its own */
-        /* and unpacked here too: layers unpack in parallel */
-        if (fetch(j, d, diff, plain) < 0 ||
+        /* unpacked as it arrives: layers download and unpack in
+         * parallel, each stream read once */
+        signal(SIGPIPE, SIG_IGN);
+        if (fetch(j, d, diff, plain, 1) < 0 ||
             layer_unpack(j->s, d->digest, diff) < 0) {
           fail_print();
           _exit(1);

@@ -5,11 +5,16 @@
 #include "core/ref.h"
 #include "core/registry.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 static const char usage[] =
 "usage: push [-q] [--insecure] NAME[:TAG]\n\n"
 "Upload an image: blobs the registry has already are skipped, blobs of\n"
 "another repository of the same registry are mounted, the rest uploaded\n"
-"(in chunks when large, resuming an interrupted upload), then the\n"
+"(three at a time, in 32 MiB chunks when large, resuming an interrupted\n"
+"upload), then the\n"
 "manifest, byte for byte as the store has it.\n\n"
 "-q, --quiet   print only the digest line\n"
 "--insecure    allow plain HTTP to this registry\n";
@@ -19,7 +24,7 @@ static const struct opt opts[] = {
   OPT_FLAG('q', "quiet", &quiet), OPT_FLAG(0, "insecure", &insecure), OPT_END
 };
 
-enum { CHUNK = 8 << 20 };   /* larger blobs go up in PATCH chunks */
+enum { CHUNK = 32 << 20 };  /* larger blobs go up in PATCH chunks */
 
 struct job {
   struct store *s;
@@ -226,11 +231,41 @@ static int push_main(int argc, char **argv)
   if (registry_open(&reg, ref.domain, insecure) < 0) return -1;
   j = (struct job){ &s, &reg, ref.path,
                     xasprintf("repository:%s:pull,push", ref.path) };
-  /* Docker's order: the top layer first */
-  for (size_t i = v[k].m.nlayers; i-- > 0;)
-    if (push_one(&j, v[k].m.layers[i].digest, v[k].m.layers[i].size,
-                 from) < 0)
-      return -1;
+  /* Docker's order: the top layer first; three at a time, each in a
+   * process of its own (its own connection), dying with the push */
+  {
+    size_t running = 0, failed = 0, next = v[k].m.nlayers;
+    pid_t parent = getpid();
+    fflush(stdout);
+    while (next > 0 || running) {
+      int status;
+      if (next > 0 && !failed && running < 3) {
+        size_t i = --next;
+        pid_t p = fork();
+        if (p < 0) return pfail("fork");
+        if (!p) {
+          prctl(PR_SET_PDEATHSIG, SIGKILL);
+          if (getppid() != parent) _exit(1);
+          reg.http.c = NULL;   /* the parent's connection stays its own */
+          if (push_one(&j, v[k].m.layers[i].digest, v[k].m.layers[i].size,
+                       from) < 0) {
+            fail_print();
+            _exit(1);
+          }
+          fflush(stdout);
+          _exit(0);
+        }
+        running++;
+        continue;
+      }
+      if (failed && next) next = 0;       /* start no more */
+      if (!running) break;
+      if (wait(&status) < 0) break;
+      running--;
+      if (!WIFEXITED(status) || WEXITSTATUS(status)) failed = 1;
+    }
+    if (failed) return 1;        /* a worker has said why */
+  }
   if (has_blob(&j, v[k].m.config.digest) == 0 &&
       upload(&j, v[k].m.config.digest, v[k].m.config.size) < 0)
     return -1;

@@ -354,11 +354,12 @@ static ssize_t hashing_read(void *ctx, void *buf, size_t n)
 
 /* Extract the blob (gzip or plain) into dirfd, checking that the
  * uncompressed stream is diff_id. */
-static int extract_verified(struct store *s, const char *blob,
-                            const char *diff_id, int dirfd, int flags)
+static int extract_verified(struct store *s, const char *blob, int src,
+                            const char *diff_id, int dirfd, int flags,
+                            uint64_t *usize)
 {
   static unsigned char buf[65536];
-  cleanup_close int bfd = -1;
+  cleanup_close int bfd = src >= 0 ? dup(src) : -1;
   struct gz_reader *gz;
   struct io_reader raw, zin, hin;
   struct hashing h;
@@ -366,7 +367,7 @@ static int extract_verified(struct store *s, const char *blob,
   ssize_t k;
   int ret = -1;
 
-  if ((bfd = store_blob_open(s, blob)) < 0) return -1;
+  if (bfd < 0 && (bfd = store_blob_open(s, blob)) < 0) return -1;
   raw = IO_FD_READER(&bfd);
   gz = gz_reader_new(&raw, 1);
   zin = gz_reader_io(gz);
@@ -378,6 +379,7 @@ static int extract_verified(struct store *s, const char *blob,
   while ((k = io_read(&hin, buf, sizeof(buf))) > 0);
   if (k < 0) goto out;
   digest_final(&h.d, got);
+  if (usize) *usize = h.d.size;
   if (strcmp(got, diff_id)) {
     fail("layer %s does not match its diff_id %s (content is %s)", blob,
          diff_id, got);
@@ -390,6 +392,12 @@ out:
 }
 
 int layer_unpack(struct store *s, const char *blob, const char *diff_id)
+{
+  return layer_unpack_fd(s, blob, -1, diff_id, NULL);
+}
+
+int layer_unpack_fd(struct store *s, const char *blob, int src,
+                    const char *diff_id, uint64_t *usize)
 {
   static unsigned seq;
   cleanup_free char *final = NULL, *tmp = NULL;
@@ -406,7 +414,8 @@ int layer_unpack(struct store *s, const char *blob, const char *diff_id)
     pfail("open '%s'", tmp);
     goto fail;
   }
-  if (extract_verified(s, blob, diff_id, tfd, LAYER_OVERLAY) < 0) goto fail;
+  if (extract_verified(s, blob, src, diff_id, tfd, LAYER_OVERLAY, usize) < 0)
+    goto fail;
   /* everything on disk before the name appears */
   if (syncfs(tfd) < 0) {
     pfail("sync '%s'", tmp);
@@ -430,7 +439,7 @@ int layer_apply(struct store *s, const char *blob, const char *diff_id,
                 int dirfd)
 {
   if (!digest_valid(diff_id)) return fail("invalid diff_id '%s'", diff_id);
-  return extract_verified(s, blob, diff_id, dirfd, LAYER_APPLY);
+  return extract_verified(s, blob, -1, diff_id, dirfd, LAYER_APPLY, NULL);
 }
 
 /* Bytes in the files under dirfd/path (not following symlinks). */

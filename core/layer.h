@@ -25,6 +25,11 @@ int layer_extract(int dirfd, struct io_reader *in, int flags);
  * uncompressed digest checked against diff_id, synced, then renamed into
  * place. 0 at once if it is there already. */
 int layer_unpack(struct store *s, const char *blob, const char *diff_id);
+/* The same, reading the blob's bytes from src (a pipe, as they arrive
+ * from a registry) instead of the store; blob only names it. *usize (if
+ * given) gets the uncompressed size. */
+int layer_unpack_fd(struct store *s, const char *blob, int src,
+                    const char *diff_id, uint64_t *usize);
 
 /* Apply a layer blob onto the tree at dirfd, as the vfs driver does:
  * .wh.X deletes X, an opaque marker empties its directory; the

@@ -64,8 +64,9 @@ pair() {
   local i
   : > "$W/ta"; : > "$W/tb"
   for i in $(seq "$N"); do
-    $1; wall $2 >> "$W/ta" || return 1
-    $3; wall $4 >> "$W/tb" || return 1
+    # dirty pages of the previous run are written first, by neither tool
+    $1; sync; wall $2 >> "$W/ta" || return 1
+    $3; sync; wall $4 >> "$W/tb" || return 1
   done
   MA=$(med < "$W/ta"); MB=$(med < "$W/tb")
 }
@@ -186,13 +187,27 @@ for sec in $SECTIONS; do
       N_SAVE=$N; N=$N_NET
       "$OCIBOX" --root "$W/pu" load -q -i "$CACHE/debian-oci.tar" > /dev/null
       mkdir -p "$W/skd" && tar -xf "$CACHE/debian-oci.tar" -C "$W/skd"
-      k=0
-      nexto() { k=$((k + 1)); "$OCIBOX" --root "$W/pu" rmi "$REG/o$((k - 1)):1" >/dev/null 2>&1 || true
-                "$OCIBOX" --root "$W/pu" tag debian:12 "$REG/o$k:1"; }
-      nexts() { :; }
-      opush() { "$OCIBOX" --root "$W/pu" push -q "$REG/o$k:1"; }
-      spush() { skopeo copy -q --dest-tls-verify=false "oci:$W/skd:12" "docker://$REG/s$k:1"; }
-      pair nexto opush nexts spush
+      # each push goes to an empty registry of its own, so that both tools
+      # upload every blob (nothing to skip, nothing to mount)
+      pport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      PREG=localhost:$pport PREGPID=
+      fresh() {
+        if [ -n "$PREGPID" ]; then kill "$PREGPID" 2>/dev/null; wait "$PREGPID" 2>/dev/null || true; fi
+        rm -rf "$W/preg"
+        printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+          "$W/preg" "$pport" > "$W/preg.yml"
+        docker-registry serve "$W/preg.yml" > /dev/null 2>&1 &
+        PREGPID=$!
+        python3 -c 'import socket, sys, time
+for i in range(100):
+    try: socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close(); break
+    except OSError: time.sleep(0.05)' "$pport"
+      }
+      "$OCIBOX" --root "$W/pu" tag debian:12 "$PREG/o:1"
+      opush() { "$OCIBOX" --root "$W/pu" push -q "$PREG/o:1"; }
+      spush() { skopeo copy -q --dest-tls-verify=false "oci:$W/skd:12" "docker://$PREG/s:1"; }
+      pair fresh opush fresh spush
+      kill "$PREGPID" 2>/dev/null
       row "push debian to a new repository" ocibox "$MA" "$MB"
       echo "  (peer: skopeo copy from an OCI layout)"
       N=$N_SAVE
