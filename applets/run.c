@@ -39,11 +39,13 @@ static const char usage[] =
 "--privileged       all capabilities, no masked paths, no no_new_privs\n"
 "--security-opt seccomp=unconfined  no seccomp filter (the default one is\n"
 "                   Docker's: keyrings, kexec, modules, swap, ... refused)\n"
+"--pull missing|always|never  when to pull the image (default: missing\n"
+"                   from the store)\n"
 "--storage-driver overlay|vfs  vfs: a flattened copy of the image per\n"
 "                   container (the default where the kernel has no overlayfs)\n";
 
 static char *name, *workdir, *user, *hostname, *entrypoint, *network,
-            *memory, *cpus, *driver;
+            *memory, *cpus, *driver, *pullmode;
 static int rm, detach, interactive, tty, readonly, init, privileged;
 static long pids_limit;
 static struct strv envs, envfiles, volumes, capadd, capdrop, secopts;
@@ -60,6 +62,7 @@ static const struct opt opts[] = {
   OPT_FLAG(0, "init", &init), OPT_LIST(0, "cap-add", &capadd),
   OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
   OPT_STR(0, "storage-driver", &driver), OPT_LIST(0, "security-opt", &secopts),
+  OPT_STR(0, "pull", &pullmode),
   OPT_END
 };
 
@@ -161,6 +164,25 @@ static int flatten(struct store *s, struct container *c, struct image *img,
   return sync_off ? 0 : syncfs(fd);
 }
 
+/* ocibox pull NAME, as a child of ours (applets stay apart): 0 once the
+ * image is in the store; the pull says why when it fails. */
+static int pull_image(const char *name)
+{
+  int status;
+  pid_t pid = fork();
+
+  if (pid < 0) return pfail("fork"), fail_print(), -1;
+  if (!pid) {
+    dup2(2, 1);
+    setenv("OCIBOX_ROOT", store_root(), 1);
+    execl("/proc/self/exe", "ocibox", "pull", name, (char *)NULL);
+    _exit(127);
+  }
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int run_main(int argc, char **argv)
 {
   struct strv env = { 0 }, args = { 0 }, lowers = { 0 };
@@ -196,6 +218,12 @@ static int run_main(int argc, char **argv)
            fail_print(), 125;
   sp.pids = pids_limit;
 
+  if (pullmode && strcmp(pullmode, "missing") && strcmp(pullmode, "always") &&
+      strcmp(pullmode, "never"))
+    return fail("invalid pull option: '%s': must be one of \"always\", "
+                "\"missing\" or \"never\"", pullmode), fail_print(), 125;
+  if (pullmode && !strcmp(pullmode, "always") && pull_image(argv[0]) != 0)
+    return 125;
   if (store_open(&s, STORE_WRITE) < 0 || !(idx = store_index_load(&s)))
     return fail_print(), 125;
   {
@@ -203,12 +231,24 @@ static int run_main(int argc, char **argv)
     image_list(&s, idx, &v, &n);
     if ((k = image_find(v, n, argv[0])) < 0) {
       struct ref r;
+      int pulled = 0;
       if (ref_parse(&r, argv[0], REF_DEFAULT_TAG) == 0) {
         cleanup_free char *fam = ref_familiar(&r);
         fprintf(stderr, "Unable to find image '%s' locally\n", fam);
         ref_free(&r);
+        if (!pullmode || !strcmp(pullmode, "missing")) {
+          /* Docker's run pulls what is missing; its output goes to
+           * stderr, the container's stdout stays the container's */
+          image_list_free(v, n);
+          store_unlock(&s);
+          if (pull_image(argv[0]) != 0) return 125;
+          if (store_relock(&s) < 0 || !(idx = store_index_load(&s)))
+            return fail_print(), 125;
+          image_list(&s, idx, &v, &n);
+          pulled = (k = image_find(v, n, argv[0])) >= 0;
+        }
       }
-      return fail_print(), 125;
+      if (!pulled) return fail_print(), 125;
     }
   }
   icfg = json_obj(v[k].config, "config");
