@@ -17,6 +17,8 @@ misbehave on purpose:
   norange     Range is ignored: blobs always come whole, with 200
   badblob     one byte of every blob is changed
   slow        blobs come at about 10 MB/s (to be interrupted)
+MODE proxy: an HTTP proxy (CONNECT tunnels, absolute-URI requests), which
+  logs "CONNECT host:port" and "PROXY url" lines
 Every request is logged to stderr as "METHOD PATH STATUS BYTES".
 """
 import base64, http.client, json, os, subprocess, sys, time, uuid
@@ -144,7 +146,55 @@ class H(BaseHTTPRequestHandler):
             data = bytes([data[0] ^ 1]) + data[1:]
         self.send(status, data, headers)
 
-    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = handle_any
+    def do_CONNECT(self):
+        import select, socket
+        host, _, port = self.path.rpartition(":")
+        up = socket.create_connection((host, int(port)))
+        self.send_response(200)
+        self.end_headers()
+        sys.stderr.write("CONNECT %s\n" % self.path)
+        sys.stderr.flush()
+        a, b = self.connection, up
+        while True:
+            r, _, _ = select.select([a, b], [], [], 30)
+            if not r:
+                break
+            data = None
+            for s in r:
+                data = s.recv(65536)
+                if not data:
+                    break
+                (b if s is a else a).sendall(data)
+            if not data:
+                break
+        up.close()
+        self.close_connection = True
+
+    def proxied(self):
+        from urllib.parse import urlsplit
+        u = urlsplit(self.path)
+        sys.stderr.write("PROXY %s\n" % self.path)
+        sys.stderr.flush()
+        c = http.client.HTTPConnection(u.netloc)
+        body = None
+        if "Content-Length" in self.headers:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+        hdrs = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        c.request(self.command, u.path + ("?" + u.query if u.query else ""),
+                  body=body, headers=hdrs)
+        r = c.getresponse()
+        data = r.read()
+        headers = [(k, v) for k, v in r.getheaders()
+                   if k.lower() not in ("content-length", "transfer-encoding",
+                                        "connection")]
+        self.send(r.status, data, headers)
+
+    def dispatch(self):
+        if MODE == "proxy":
+            return self.proxied()
+        return self.handle_any()
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = dispatch
 
 
 ThreadingHTTPServer(("127.0.0.1", PORT), H).serve_forever()
