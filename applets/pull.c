@@ -13,20 +13,22 @@
 #include <sys/wait.h>
 
 static const char usage[] =
-"usage: pull [-q] [--platform OS/ARCH[/VARIANT]] [--insecure] NAME[:TAG|@DIGEST]\n\n"
+"usage: pull [-a] [-q] [--platform OS/ARCH[/VARIANT]] [--insecure] NAME[:TAG|@DIGEST]\n\n"
 "Download an image (the host's platform from a multi-platform index),\n"
 "verifying every digest, size and diff_id, and unpack its layers. An\n"
 "interrupted download resumes where it stopped.\n\n"
+"-a, --all-tags   every tag of the repository\n"
 "-q, --quiet      print only the image's reference\n"
 "--platform P     the platform to pick from an index\n"
 "--insecure       allow plain HTTP to this registry\n"
 "--max-concurrent-downloads N  layers fetched at once (default 3)\n";
 
-static int quiet, insecure;
+static int quiet, insecure, alltags;
 static long jobs = 3;
 static char *platform;
 static const struct opt opts[] = {
   OPT_FLAG('q', "quiet", &quiet), OPT_STR(0, "platform", &platform),
+  OPT_FLAG('a', "all-tags", &alltags),
   OPT_FLAG(0, "insecure", &insecure),
   OPT_INT(0, "max-concurrent-downloads", &jobs), OPT_END
 };
@@ -440,6 +442,59 @@ static int fetch_all(struct job *j, const struct manifest *m,
   return own ? -1 : failed;
 }
 
+/* -a: every tag the registry lists, each by a pull of its own. */
+static int pull_all(struct ref *ref)
+{
+  cleanup_free char *path = xasprintf("/v2/%s/tags/list", ref->path);
+  cleanup_free char *scope = xasprintf("repository:%s:pull", ref->path);
+  cleanup_free char *repo = ref_repo_familiar(ref);
+  struct registry reg;
+  struct http_resp resp;
+  const cJSON *t;
+  cJSON *j;
+  char *body;
+  int ret = 0;
+
+  if (ref->tag || ref->digest)
+    return fail("tag can't be used with --all-tags/-a");
+  if (registry_open(&reg, ref->domain, insecure) < 0) return -1;
+  if (registry_do(&reg, "GET", path, scope, NULL, NULL, 0, &resp) < 0)
+    return -1;
+  if (resp.status != 200) return registry_fail(&reg, &resp, "tags");
+  body = http_slurp(&resp, MANIFEST_MAX, NULL);
+  http_resp_free(&resp);
+  registry_close(&reg);
+  if (!body || !(j = cJSON_Parse(body)))
+    return fail("%s: the tag list is not JSON", ref->domain);
+  free(body);
+  cJSON_ArrayForEach(t, json_arr(j, "tags")) {
+    cleanup_free char *name = NULL;
+    const char *args[8];
+    int n = 0, status;
+    pid_t pid;
+    if (!cJSON_IsString(t)) continue;
+    name = xasprintf("%s:%s", repo, t->valuestring);
+    args[n++] = "ocibox";
+    args[n++] = "pull";
+    if (quiet) args[n++] = "-q";
+    if (insecure) args[n++] = "--insecure";
+    if (platform) args[n++] = "--platform", args[n++] = platform;
+    args[n++] = name;
+    args[n] = NULL;
+    fflush(stdout);
+    if ((pid = fork()) == 0) {
+      setenv("OCIBOX_ROOT", store_root(), 1);
+      execv("/proc/self/exe", (char **)args);
+      _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status))
+      ret = 1;
+  }
+  cJSON_Delete(j);
+  return ret;
+}
+
 static int pull_main(int argc, char **argv)
 {
   cleanup_free char *fam = NULL, *full = NULL, *mtext = NULL, *mt = NULL;
@@ -462,6 +517,7 @@ static int pull_main(int argc, char **argv)
                : (image_host_platform(&pl), 0))
     return -1;
   if (ref_parse(&ref, argv[0], 0) < 0) return -1;
+  if (alltags) return pull_all(&ref);
   if (!ref.tag && !ref.digest) {
     ref.tag = xstrdup("latest");
     say("Using default tag: latest\n");

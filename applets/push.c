@@ -10,18 +10,20 @@
 #include <sys/wait.h>
 
 static const char usage[] =
-"usage: push [-q] [--insecure] NAME[:TAG]\n\n"
+"usage: push [-a] [-q] [--insecure] NAME[:TAG]\n\n"
 "Upload an image: blobs the registry has already are skipped, blobs of\n"
 "another repository of the same registry are mounted, the rest uploaded\n"
 "(three at a time, in 32 MiB chunks when large, resuming an interrupted\n"
 "upload), then the\n"
 "manifest, byte for byte as the store has it.\n\n"
+"-a, --all-tags  every local tag of the repository\n"
 "-q, --quiet   print only the digest line\n"
 "--insecure    allow plain HTTP to this registry\n";
 
-static int quiet, insecure;
+static int quiet, insecure, alltags;
 static const struct opt opts[] = {
-  OPT_FLAG('q', "quiet", &quiet), OPT_FLAG(0, "insecure", &insecure), OPT_END
+  OPT_FLAG('q', "quiet", &quiet), OPT_FLAG(0, "insecure", &insecure),
+  OPT_FLAG('a', "all-tags", &alltags), OPT_END
 };
 
 enum { CHUNK = 32 << 20 };  /* larger blobs go up in PATCH chunks */
@@ -188,6 +190,53 @@ static int push_one(struct job *j, const char *blob, int64_t size,
   return 0;
 }
 
+/* -a: every tag of the repository in the store, each by a push of its
+ * own. */
+static int push_all(struct ref *ref)
+{
+  cleanup_free char *repo = ref_repo_familiar(ref);
+  struct image *v;
+  struct store s;
+  cJSON *idx;
+  size_t n, found = 0;
+  int ret = 0;
+
+  if (ref->tag) return fail("tag can't be used with --all-tags/-a");
+  if (store_open(&s, STORE_READ) < 0 || !(idx = store_index_load(&s)))
+    return -1;
+  image_list(&s, idx, &v, &n);
+  for (size_t i = 0; i < n; i++)
+    for (size_t t = 0; t < v[i].tags.n; t++) {
+      const char *tag = v[i].tags.v[t], *colon = strrchr(tag, ':');
+      const char *args[6];
+      int a = 0, status;
+      pid_t pid;
+      if (!colon || strlen(repo) != (size_t)(colon - tag) ||
+          strncmp(tag, repo, colon - tag))
+        continue;
+      found++;
+      args[a++] = "ocibox";
+      args[a++] = "push";
+      if (quiet) args[a++] = "-q";
+      if (insecure) args[a++] = "--insecure";
+      args[a++] = tag;
+      args[a] = NULL;
+      fflush(stdout);
+      if ((pid = fork()) == 0) {
+        setenv("OCIBOX_ROOT", store_root(), 1);
+        execv("/proc/self/exe", (char **)args);
+        _exit(127);
+      }
+      if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+          WEXITSTATUS(status))
+        ret = 1;
+    }
+  image_list_free(v, n);
+  if (!found) return fail("An image does not exist locally with the tag: %s",
+                          repo);
+  return ret;
+}
+
 static int push_main(int argc, char **argv)
 {
   cleanup_free char *fam = NULL, *repo = NULL, *mtext = NULL, *from = NULL;
@@ -203,6 +252,7 @@ static int push_main(int argc, char **argv)
   int k;
 
   if (ref_parse(&ref, argv[0], REF_NO_DIGEST) < 0) return -1;
+  if (alltags) return push_all(&ref);
   if (!ref.tag) {
     ref.tag = xstrdup("latest");
     if (!quiet) printf("Using default tag: latest\n");
