@@ -18,7 +18,8 @@ OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
 
 DEPLIBS := build/deps/lib/libbearssl.a build/deps/lib/liblibtar.a \
-           build/deps/lib/libcjson.a build/deps/lib/libzlib.a
+           build/deps/lib/libcjson.a build/deps/lib/libzlib.a \
+           build/deps/lib/libzstd.a
 CORE    := $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_O  := $(CORE:%.c=$(B)/%.o)
 APP_O   := $(ON:%=$(B)/applets/%.o)

@@ -392,7 +392,11 @@ static int fetch_all(struct job *j, const struct manifest *m,
     while (!failed && running < (size_t)jobs && next < m->nlayers) {
       const struct desc *d = &m->layers[next];
       const char *diff = cJSON_GetArrayItem(ids, next)->valuestring;
-      int plain = !strstr(d->media_type, "gzip");
+      /* an uncompressed layer: its diff_id is its digest */
+      int plain = !strcmp(d->media_type, MT_OCI_LAYER) ||
+                  !strcmp(d->media_type, MT_DOCKER_LAYER) ||
+                  !strcmp(d->media_type,
+                          "application/vnd.oci.image.layer.nondistributable.v1.tar");
       if (store_has_blob(j->s, d->digest, NULL)) {
         next++;
         continue;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 /* see gz.h */
 
@@ -31,8 +32,10 @@ const char *gz_name(int kind)
 
 struct gz_reader {
   struct io_reader *in;
-  z_stream z;
+  z_stream z;                 /* next_in/avail_in serve zstd input too */
+  ZSTD_DStream *zd;
   int autodetect, kind, started, inited, done;
+  size_t zret;                /* zstd: 0 when a frame has just ended */
   unsigned char buf[GZ_BUF];
 };
 
@@ -81,10 +84,40 @@ static int start(struct gz_reader *r)
     if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK)
       return fail("inflateInit failed");
     r->inited = 1;
+  } else if (r->kind == GZ_ZSTD) {
+    /* frames needing a window over 128 MiB are refused (zstd's default
+     * limit): memory stays bounded whatever the layer asks */
+    if (!(r->zd = ZSTD_createDStream()) || ZSTD_isError(ZSTD_initDStream(r->zd)))
+      return fail("zstd init failed");
+    r->zret = 1;
   } else if (r->kind != GZ_NONE) {
     return fail("%s compression is not supported", gz_name(r->kind));
   }
   return 0;
+}
+
+static ssize_t zstd_read(struct gz_reader *r, void *buf, size_t n)
+{
+  ZSTD_outBuffer out = { buf, n, 0 };
+
+  while (!out.pos) {
+    ZSTD_inBuffer in;
+    if (!r->z.avail_in) {
+      int k = fill(r);
+      if (k < 0) return -1;
+      if (!k) {
+        if (r->zret == 0) return 0;    /* ended on a frame boundary */
+        return fail("zstd stream truncated");
+      }
+    }
+    in = (ZSTD_inBuffer){ r->z.next_in, r->z.avail_in, 0 };
+    r->zret = ZSTD_decompressStream(r->zd, &out, &in);
+    r->z.next_in += in.pos;
+    r->z.avail_in -= in.pos;
+    if (ZSTD_isError(r->zret))
+      return fail("zstd data corrupt: %s", ZSTD_getErrorName(r->zret));
+  }
+  return out.pos;
 }
 
 ssize_t gz_read(void *ctx, void *buf, size_t n)
@@ -103,6 +136,7 @@ ssize_t gz_read(void *ctx, void *buf, size_t n)
     }
     return io_read(r->in, buf, n);
   }
+  if (r->kind == GZ_ZSTD) return r->done || !n ? 0 : zstd_read(r, buf, n);
   if (r->done || !n) return 0;
   r->z.next_out = buf;
   r->z.avail_out = n;
@@ -140,13 +174,17 @@ void gz_reader_free(struct gz_reader *r)
 {
   if (!r) return;
   if (r->inited) inflateEnd(&r->z);
+  if (r->zd) ZSTD_freeDStream(r->zd);
   free(r);
 }
 
 struct gz_inflate {
   struct io_writer *out;
   z_stream z;
+  ZSTD_DStream *zd;     /* a zstd stream (decided by its first bytes) */
   int inited, ended;    /* ended: last member complete, nothing after */
+  int sniffed;
+  size_t zret;
   unsigned char buf[GZ_BUF];
 };
 
@@ -163,10 +201,35 @@ struct gz_inflate *gz_inflate_new(struct io_writer *out)
   return g;
 }
 
+static int zstd_push(struct gz_inflate *g, const void *p, size_t n)
+{
+  ZSTD_inBuffer in = { p, n, 0 };
+
+  while (in.pos < in.size) {
+    ZSTD_outBuffer out = { g->buf, sizeof(g->buf), 0 };
+    g->zret = ZSTD_decompressStream(g->zd, &out, &in);
+    if (ZSTD_isError(g->zret))
+      return fail("zstd data corrupt: %s", ZSTD_getErrorName(g->zret));
+    if (io_write(g->out, g->buf, out.pos) < 0) return -1;
+  }
+  return 0;
+}
+
 int gz_inflate_write(void *ctx, const void *p, size_t n)
 {
   struct gz_inflate *g = ctx;
   int ret;
+
+  if (!g->sniffed && n) {
+    g->sniffed = 1;
+    if (gz_sniff(p, n) == GZ_ZSTD) {
+      if (!(g->zd = ZSTD_createDStream()) ||
+          ZSTD_isError(ZSTD_initDStream(g->zd)))
+        return fail("zstd init failed");
+      g->zret = 1;
+    }
+  }
+  if (g->zd) return zstd_push(g, p, n);
 
   g->z.next_in = (unsigned char *)p;
   g->z.avail_in = n;
@@ -195,6 +258,20 @@ int gz_inflate_finish(struct gz_inflate *g)
 {
   int ret;
 
+  if (g->zd) {
+    /* what zstd still holds, then: did the last frame end? */
+    for (;;) {
+      ZSTD_inBuffer in = { NULL, 0, 0 };
+      ZSTD_outBuffer out = { g->buf, sizeof(g->buf), 0 };
+      g->zret = ZSTD_decompressStream(g->zd, &out, &in);
+      if (ZSTD_isError(g->zret))
+        return fail("zstd data corrupt: %s", ZSTD_getErrorName(g->zret));
+      if (io_write(g->out, g->buf, out.pos) < 0) return -1;
+      if (!out.pos) break;
+    }
+    return g->zret ? fail("zstd stream truncated") : 0;
+  }
+
   /* drain what zlib still holds */
   do {
     g->z.next_out = g->buf;
@@ -212,6 +289,7 @@ void gz_inflate_free(struct gz_inflate *g)
 {
   if (!g) return;
   if (g->inited) inflateEnd(&g->z);
+  if (g->zd) ZSTD_freeDStream(g->zd);
   free(g);
 }
 

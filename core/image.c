@@ -26,8 +26,8 @@ int image_media_kind(const char *mt)
 int image_layer_ok(const char *mt)
 {
   static const char *const ok[] = {
-    MT_OCI_LAYER, MT_OCI_LAYER_GZ, MT_DOCKER_LAYER, MT_DOCKER_LAYER_GZ,
-    MT_DOCKER_FOREIGN,
+    MT_OCI_LAYER, MT_OCI_LAYER_GZ, MT_OCI_LAYER_ZSTD, MT_DOCKER_LAYER,
+    MT_DOCKER_LAYER_GZ, MT_DOCKER_FOREIGN,
     "application/vnd.oci.image.layer.nondistributable.v1.tar",
     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
   };

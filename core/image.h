@@ -47,7 +47,7 @@ struct manifest {
 
 /* 1 for a manifest media type, 2 for an index/list, 0 otherwise. */
 int image_media_kind(const char *mt);
-/* 1 if mt is a layer media type we can unpack (plain tar or gzip). */
+/* 1 if mt is a layer media type we can unpack (plain tar, gzip, zstd). */
 int image_layer_ok(const char *mt);
 
 /* Parse and check a manifest: schemaVersion 2, known media types, valid

@@ -42,6 +42,17 @@ libtar)
   files="$files $src/compat/strrstr.c $gen/libtar_list.c $gen/libtar_hash.c"
   inc="-I$gen -I$src/lib -I$src/compat"
   cp "$src/lib/libtar.h" "$gen/libtar_listhash.h" "$out/include/" ;;
+zstd)
+  # decompression only (layers are read, never written, as zstd), no
+  # assembly (portable to every target), no legacy formats, no threads
+  files="$src/lib/common/debug.c $src/lib/common/entropy_common.c"
+  files="$files $src/lib/common/error_private.c $src/lib/common/fse_decompress.c"
+  files="$files $src/lib/common/xxhash.c $src/lib/common/zstd_common.c"
+  for f in huf_decompress zstd_ddict zstd_decompress zstd_decompress_block; do
+    files="$files $src/lib/decompress/$f.c"
+  done
+  inc="-I$src/lib -I$src/lib/common -DZSTD_DISABLE_ASM -DZSTD_LEGACY_SUPPORT=0 -DXXH_NAMESPACE=ZSTD_"
+  cp "$src/lib/zstd.h" "$src/lib/zstd_errors.h" "$out/include/" ;;
 *) echo "build-dep: unknown library $name" >&2; exit 1 ;;
 esac
 

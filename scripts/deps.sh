@@ -16,7 +16,8 @@ mkdir -p "$dst"
 PKGS="bearssl bearssl 0.6+dfsg.1-3 bearssl-0.6+dfsg.1
 libtar libtar 1.2.20-8+deb12u1 libtar-1.2.20
 cjson cjson 1.7.15-1+deb12u4 cjson-1.7.15
-zlib zlib 1:1.2.13.dfsg-1 zlib-1.2.13.dfsg"
+zlib zlib 1:1.2.13.dfsg-1 zlib-1.2.13.dfsg
+zstd libzstd 1.5.4+dfsg2-5 libzstd-1.5.4+dfsg2"
 
 # pinned files for the non-Debian path: pool-path sha256
 PINS="b/bearssl/bearssl_0.6+dfsg.1.orig.tar.xz 102a625bd8f6155260867a50c508df8d8c3f796985dd744df1a68e5cd1a79004
@@ -26,7 +27,9 @@ libt/libtar/libtar_1.2.20-8+deb12u1.debian.tar.xz 33838aee276d18f8a077caa84168c6
 c/cjson/cjson_1.7.15.orig.tar.gz 5308fd4bd90cef7aa060558514de6a1a4a0819974a26e6ed13973c5f624c24b2
 c/cjson/cjson_1.7.15-1+deb12u4.debian.tar.xz afd19a970966cf534ff1e9ec077d710a5e7e78eb4ec9b499c8bdc32e55da12cb
 z/zlib/zlib_1.2.13.dfsg.orig.tar.bz2 71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1
-z/zlib/zlib_1.2.13.dfsg-1.debian.tar.xz f66cf3d4f2d7defcd4d1fd1fb0a11ee39f1e01b42ec7d059c9dc5c1695133c44"
+z/zlib/zlib_1.2.13.dfsg-1.debian.tar.xz f66cf3d4f2d7defcd4d1fd1fb0a11ee39f1e01b42ec7d059c9dc5c1695133c44
+libz/libzstd/libzstd_1.5.4+dfsg2.orig.tar.xz 8cf4bbb65e77ec348d052c8d6230eba66d435bddf64c8b5be2fcb16880c19953
+libz/libzstd/libzstd_1.5.4+dfsg2-5.debian.tar.xz 82ce911445772861d0838bd4545f93bc50658bc7f3cefdb17a307dfb8ffca5d8"
 
 work=$(mktemp -d "$dst/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
