@@ -7,7 +7,9 @@
 #include "core/ref.h"
 #include "core/registry.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
@@ -99,7 +101,28 @@ struct job {
   struct store *s;
   struct registry *r;
   char *repo, *scope;
+  int prog;          /* on a terminal: where a worker reports its bytes */
+  size_t idx;        /* the worker's layer */
 };
+
+/* A worker's progress, at most ten times a second ("layer bytes\n": short
+ * enough for a pipe write to be atomic). */
+static void progress(struct job *j, uint64_t bytes, int force)
+{
+  static struct timespec last;
+  struct timespec now;
+  char b[64];
+  int n;
+
+  if (j->prog < 0) return;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!force && (now.tv_sec - last.tv_sec) * 1000 +
+                (now.tv_nsec - last.tv_nsec) / 1000000 < 100)
+    return;
+  last = now;
+  n = snprintf(b, sizeof(b), "%zu %llu\n", j->idx, (unsigned long long)bytes);
+  write(j->prog, b, n);
+}
 
 /* Hash and inflate what arrives: blob digest and diff_id in one pass. */
 struct sink {
@@ -275,6 +298,7 @@ static int download(struct job *j, const struct desc *d, struct sink *k)
       return pfail("write '%s'", k->in->name);
     }
     k->in->size += n;
+    progress(j, k->in->size, 0);
     if (sink_feed(k, buf, n) < 0) {
       http_resp_free(&resp);
       store_partial_restart(k->in);
@@ -371,22 +395,82 @@ out:
   return ret;
 }
 
+/* Worker w ended: a failure stops the others (their partial blobs stay
+ * for the next pull). */
+static void reaped(pid_t *pid, size_t n, pid_t w, int status, int *failed)
+{
+  if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+    if (!*failed)
+      for (size_t k = 0; k < n; k++)
+        if (pid[k] > 0 && pid[k] != w) kill(pid[k], SIGTERM);
+    *failed = 1;
+  }
+  for (size_t k = 0; k < n; k++)
+    if (pid[k] == w) pid[k] = -1;
+}
+
+/* On a terminal, Docker's per-layer lines, redrawn in place. */
+struct board {
+  int on;
+  size_t n;
+  char (*line)[96];
+  const struct manifest *m;
+};
+
+static void board_set(struct board *b, size_t i, const char *fmt, ...)
+  PRINTF(3, 4);
+static void board_set(struct board *b, size_t i, const char *fmt, ...)
+{
+  va_list ap;
+  int k = snprintf(b->line[i], sizeof(b->line[i]), "%.12s: ",
+                   digest_hex(b->m->layers[i].digest));
+
+  va_start(ap, fmt);
+  vsnprintf(b->line[i] + k, sizeof(b->line[i]) - k, fmt, ap);
+  va_end(ap);
+}
+
+static void board_draw(struct board *b, int first)
+{
+  if (!first) printf("\033[%zuA", b->n);
+  for (size_t i = 0; i < b->n; i++) printf("\033[2K%s\n", b->line[i]);
+  fflush(stdout);
+}
+
+static void board_bytes(struct board *b, size_t i, uint64_t got)
+{
+  char bar[51], a[32], t[32];
+  int64_t size = b->m->layers[i].size;
+  int fill = size > 0 ? (int)(got * 50 / (uint64_t)size) : 0;
+
+  for (int k = 0; k < 50; k++)
+    bar[k] = k < fill ? '=' : k == fill ? '>' : ' ';
+  bar[50] = 0;
+  board_set(b, i, "Downloading [%s] %s/%s", bar, fmt_size(a, got),
+            fmt_size(t, size));
+}
+
 /* The missing layers, up to `jobs` at a time, each in a process of its
- * own (its own connection; a failure stops the others, whose partial
- * blobs stay for the next pull). */
+ * own, with its own connection. */
 static int fetch_all(struct job *j, const struct manifest *m,
                      const cJSON *ids)
 {
   pid_t *pid = xzalloc(m->nlayers * sizeof(pid_t));
   size_t next = 0, running = 0;
-  int failed = 0, own = 0, status;
+  int failed = 0, own = 0, status, prog[2] = { -1, -1 };
   pid_t parent = getpid();
+  struct board b = { !quiet && isatty(1), m->nlayers,
+                     xzalloc(m->nlayers * sizeof(*b.line)), m };
 
-  for (size_t i = 0; i < m->nlayers; i++)
-    if (store_has_blob(j->s, m->layers[i].digest, NULL))
-      say("%.12s: Already exists\n", digest_hex(m->layers[i].digest));
-    else
-      say("%.12s: Pulling fs layer\n", digest_hex(m->layers[i].digest));
+  j->prog = -1;
+  if (b.on && pipe2(prog, O_CLOEXEC | O_NONBLOCK) < 0) b.on = 0;
+  for (size_t i = 0; i < m->nlayers; i++) {
+    const char *st = store_has_blob(j->s, m->layers[i].digest, NULL)
+                     ? "Already exists" : "Pulling fs layer";
+    if (b.on) board_set(&b, i, "%s", st);
+    else say("%.12s: %s\n", digest_hex(m->layers[i].digest), st);
+  }
+  if (b.on) board_draw(&b, 1);
   fflush(stdout);
   for (;;) {
     while (!failed && running < (size_t)jobs && next < m->nlayers) {
@@ -411,6 +495,8 @@ static int fetch_all(struct job *j, const struct manifest *m,
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) _exit(1);
         j->r->http.c = NULL;     /* the parent's connection stays its own */
+        j->prog = prog[1];
+        j->idx = next;
         /* unpacked as it arrives: layers download and unpack in
          * parallel, each stream read once */
         signal(SIGPIPE, SIG_IGN);
@@ -419,28 +505,52 @@ static int fetch_all(struct job *j, const struct manifest *m,
           fail_print();
           _exit(1);
         }
-        say("%.12s: Pull complete\n", digest_hex(d->digest));
+        if (!b.on) say("%.12s: Pull complete\n", digest_hex(d->digest));
         _exit(0);
       }
+      if (b.on) board_set(&b, next, "Waiting");
       running++;
       next++;
     }
     if (!running) break;
+    if (b.on) {
+      /* progress until a worker ends */
+      struct pollfd p = { prog[0], POLLIN, 0 };
+      char buf[4096];
+      ssize_t n;
+      pid_t w;
+      poll(&p, 1, 200);
+      while ((n = read(prog[0], buf, sizeof(buf) - 1)) > 0) {
+        buf[n] = 0;
+        for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+          char *sp;
+          size_t i = strtoul(l, &sp, 10);
+          if (i < m->nlayers) board_bytes(&b, i, strtoull(sp, NULL, 10));
+        }
+      }
+      if ((w = waitpid(-1, &status, WNOHANG)) <= 0) {
+        board_draw(&b, 0);
+        continue;
+      }
+      for (size_t k = 0; k < m->nlayers; k++)
+        if (pid[k] == w)
+          board_set(&b, k, "%s", WIFEXITED(status) && !WEXITSTATUS(status)
+                                 ? "Pull complete" : "Failed");
+      board_draw(&b, 0);
+      running--;
+      reaped(pid, m->nlayers, w, status, &failed);
+      continue;
+    }
     {
       pid_t w = wait(&status);
       if (w < 0 && errno == EINTR) continue;
       if (w < 0) break;
       running--;
-      if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-        if (!failed)
-          for (size_t k = 0; k < m->nlayers; k++)
-            if (pid[k] > 0 && pid[k] != w) kill(pid[k], SIGTERM);
-        failed = 1;
-      }
-      for (size_t k = 0; k < m->nlayers; k++)
-        if (pid[k] == w) pid[k] = -1;
+      reaped(pid, m->nlayers, w, status, &failed);
     }
   }
+  if (prog[0] >= 0) close(prog[0]), close(prog[1]);
+  free(b.line);
   free(pid);
   /* -1: our own error; 1: a worker has said why */
   return own ? -1 : failed;
@@ -533,7 +643,7 @@ static int pull_main(int argc, char **argv)
   store_unlock(&s);
   if (registry_open(&reg, ref.domain, insecure) < 0) return -1;
   j = (struct job){ &s, &reg, ref.path,
-                    xasprintf("repository:%s:pull", ref.path) };
+                    xasprintf("repository:%s:pull", ref.path), -1, 0 };
 
   if (!(mtext = get_manifest(&reg, ref.path, j.scope,
                              ref.digest ? ref.digest : ref.tag, &mlen, md,
