@@ -79,11 +79,7 @@ static int export_main(int argc, char **argv)
                 "or redirect");
   if (store_open(&s, STORE_READ) < 0 || container_find(&s, argv[0], &c) < 0)
     return -1;
-  if (output && strcmp(output, "-")) {
-    tmp = xasprintf("%s.tmp.%d", output, (int)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-      return pfail("create '%s'", tmp);
-  }
+  if ((fd = out_open(output, &tmp)) < 0) return -1;
   /* namespaces are for a child to change, not us */
   if ((pid = fork()) < 0) return pfail("fork");
   if (!pid) _exit(dump(&s, &c, fd) < 0 ? (fail_print(), 1) : 0);
@@ -91,12 +87,7 @@ static int export_main(int argc, char **argv)
     if (errno != EINTR) return pfail("wait");
   /* a failing child has said why: exit 1 without a second line */
   ret = WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : 1;
-  if (tmp) {
-    if (!ret && (fsync(fd) < 0 || close(fd) < 0))
-      ret = pfail("write '%s'", output);
-    if (!ret && rename(tmp, output) < 0) ret = pfail("rename '%s'", tmp);
-    if (ret) unlink(tmp);
-  }
+  if (out_close(fd, tmp, output, !ret) < 0 && !ret) ret = -1;
   return ret;
 }
 

@@ -584,26 +584,16 @@ static int pull_all(struct ref *ref)
   cJSON_ArrayForEach(t, json_arr(j, "tags")) {
     cleanup_free char *name = NULL;
     const char *args[8];
-    int n = 0, status;
-    pid_t pid;
+    int n = 0;
     if (!cJSON_IsString(t)) continue;
     name = xasprintf("%s:%s", repo, t->valuestring);
-    args[n++] = "ocibox";
     args[n++] = "pull";
     if (quiet) args[n++] = "-q";
     if (insecure) args[n++] = "--insecure";
     if (platform) args[n++] = "--platform", args[n++] = platform;
     args[n++] = name;
     args[n] = NULL;
-    fflush(stdout);
-    if ((pid = fork()) == 0) {
-      setenv("OCIBOX_ROOT", store_root(), 1);
-      execv("/proc/self/exe", (char **)args);
-      _exit(127);
-    }
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status))
-      ret = 1;
+    if (applet_spawn(args, 0)) ret = 1;
   }
   cJSON_Delete(j);
   return ret;

@@ -209,27 +209,17 @@ static int push_all(struct ref *ref)
     for (size_t t = 0; t < v[i].tags.n; t++) {
       const char *tag = v[i].tags.v[t], *colon = strrchr(tag, ':');
       const char *args[6];
-      int a = 0, status;
-      pid_t pid;
+      int a = 0;
       if (!colon || strlen(repo) != (size_t)(colon - tag) ||
           strncmp(tag, repo, colon - tag))
         continue;
       found++;
-      args[a++] = "ocibox";
       args[a++] = "push";
       if (quiet) args[a++] = "-q";
       if (insecure) args[a++] = "--insecure";
       args[a++] = tag;
       args[a] = NULL;
-      fflush(stdout);
-      if ((pid = fork()) == 0) {
-        setenv("OCIBOX_ROOT", store_root(), 1);
-        execv("/proc/self/exe", (char **)args);
-        _exit(127);
-      }
-      if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-          WEXITSTATUS(status))
-        ret = 1;
+      if (applet_spawn(args, 0)) ret = 1;
     }
   image_list_free(v, n);
   if (!found) return fail("An image does not exist locally with the tag: %s",

@@ -164,23 +164,15 @@ static int flatten(struct store *s, struct container *c, struct image *img,
   return sync_off ? 0 : syncfs(fd);
 }
 
-/* ocibox pull NAME, as a child of ours (applets stay apart): 0 once the
- * image is in the store; the pull says why when it fails. */
+/* ocibox pull NAME, its output on stderr (the container's stdout stays
+ * the container's): 0 once the image is in the store. */
 static int pull_image(const char *name)
 {
-  int status;
-  pid_t pid = fork();
+  const char *const argv[] = { "pull", name, NULL };
+  int r = applet_spawn(argv, 1);
 
-  if (pid < 0) return pfail("fork"), fail_print(), -1;
-  if (!pid) {
-    dup2(2, 1);
-    setenv("OCIBOX_ROOT", store_root(), 1);
-    execl("/proc/self/exe", "ocibox", "pull", name, (char *)NULL);
-    _exit(127);
-  }
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (r < 0) fail_print();
+  return r;
 }
 
 static int run_main(int argc, char **argv)

@@ -46,19 +46,10 @@ static int save_main(int argc, char **argv)
       ref_free(&r);
     }
   }
-  if (output && strcmp(output, "-")) {
-    tmp = xasprintf("%s.tmp.%d", output, (int)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
-      return pfail("create '%s'", tmp);
-  }
+  if ((fd = out_open(output, &tmp)) < 0) return -1;
   w = IO_FD_WRITER(&fd);
   ret = archive_save(&s, items, ni, &w);
-  if (tmp) {
-    if (!ret && (fsync(fd) < 0 || close(fd) < 0))
-      ret = pfail("write '%s'", output);
-    if (!ret && rename(tmp, output) < 0) ret = pfail("rename '%s'", tmp);
-    if (ret) unlink(tmp);
-  }
+  if (out_close(fd, tmp, output, !ret) < 0) ret = -1;
   return ret;
 }
 

@@ -1,10 +1,13 @@
 /* opt.c - option parsing with Docker's (pflag) rules */
 #include "core/opt.h"
+#include "core/store.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* see opt.h */
 
@@ -131,4 +134,27 @@ int opt_parse(const struct applet *a, int argc, char **argv, struct strv *ops,
   }
   if (debug_flag) debug_on = 1;
   return 0;
+}
+
+int applet_spawn(const char *const *argv, int out_to_err)
+{
+  const char *args[16];
+  size_t n = 0;
+  int status;
+  pid_t pid;
+
+  args[n++] = "ocibox";
+  while (*argv && n < ARRAY_LEN(args) - 1) args[n++] = *argv++;
+  args[n] = NULL;
+  fflush(stdout);
+  if ((pid = fork()) < 0) return pfail("fork"), -1;
+  if (!pid) {
+    if (out_to_err) dup2(2, 1);
+    setenv("OCIBOX_ROOT", store_root(), 1);
+    execv("/proc/self/exe", (char **)args);
+    _exit(127);
+  }
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return pfail("wait"), -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

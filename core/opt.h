@@ -52,6 +52,10 @@ struct applet {
 extern const char *applet_name;
 /* Print the recorded error as "applet: message" on stderr. */
 void fail_print(void);
+/* Run another applet of ours as a child ("pull", "-q", NAME, NULL), on the
+ * same store (OCIBOX_ROOT), its standard output on our standard error when
+ * out_to_err: its exit code (-1 if it could not run). */
+int applet_spawn(const char *const *argv, int out_to_err);
 
 /* Parse argv (argv[0] is the applet name) against the applet's options and
  * the global ones (--root, --debug); operands are appended to *ops. -1 with

@@ -801,11 +801,33 @@ static void tty_done(struct sb_spec *sp, int tsock[2], int ok)
   close(tsock[0]);
 }
 
-pid_t sb_start(struct sb_spec *sp, int *code)
+/* The parent's side after the fork: the sync pipe closes on the child's
+ * exec (CLOEXEC); a message on it means the child failed (first byte: the
+ * exit code Docker uses, then the reason). Then the pty's master, if any. */
+static pid_t started(struct sb_spec *sp, pid_t pid, int syncp[2],
+                     int tsock[2], int *code)
 {
-  int syncp[2], tsock[2], flags, status;
   char msg[1024];
   ssize_t n;
+
+  close(syncp[1]);
+  if (tsock[1] >= 0) close(tsock[1]), tsock[1] = -1;
+  do n = read(syncp[0], msg, sizeof(msg) - 1);
+  while (n < 0 && errno == EINTR);
+  close(syncp[0]);
+  tty_done(sp, tsock, n <= 0);
+  if (n > 0) {
+    msg[n] = 0;
+    *code = (unsigned char)msg[0];
+    waitpid(pid, NULL, 0);
+    return fail("%s", msg + 1);
+  }
+  return pid;
+}
+
+pid_t sb_start(struct sb_spec *sp, int *code)
+{
+  int syncp[2], tsock[2], flags;
   pid_t pid;
 
   *code = 125;
@@ -831,29 +853,14 @@ pid_t sb_start(struct sb_spec *sp, int *code)
     child(sp);
     _exit(125);
   }
-  close(syncp[1]);
-  if (tsock[1] >= 0) close(tsock[1]), tsock[1] = -1;
-  /* the sync pipe closes on exec (CLOEXEC); a message means failure */
-  do n = read(syncp[0], msg, sizeof(msg) - 1);
-  while (n < 0 && errno == EINTR);
-  close(syncp[0]);
-  tty_done(sp, tsock, n <= 0);
-  if (n > 0) {
-    msg[n] = 0;
-    *code = (unsigned char)msg[0];
-    waitpid(pid, &status, 0);
-    return fail("%s", msg + 1);
-  }
-  return pid;
+  return started(sp, pid, syncp, tsock, code);
 }
 
 pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
 {
   static const char *const ns[] = { "cgroup", "ipc", "uts", "net", "pid",
                                     "mnt" };
-  int syncp[2], tsock[2], status;
-  char msg[1024];
-  ssize_t n;
+  int syncp[2], tsock[2];
   pid_t pid;
 
   *code = 125;
@@ -881,19 +888,7 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
      * process stays to forward signals and pass the exit status on */
     run_enter(sp);
   }
-  close(syncp[1]);
-  if (tsock[1] >= 0) close(tsock[1]), tsock[1] = -1;
-  do n = read(syncp[0], msg, sizeof(msg) - 1);
-  while (n < 0 && errno == EINTR);
-  close(syncp[0]);
-  tty_done(sp, tsock, n <= 0);
-  if (n > 0) {
-    msg[n] = 0;
-    *code = (unsigned char)msg[0];
-    waitpid(pid, &status, 0);
-    return fail("%s", msg + 1);
-  }
-  return pid;
+  return started(sp, pid, syncp, tsock, code);
 }
 
 static pid_t waited;

@@ -241,6 +241,30 @@ int fsync_dir(int dirfd, const char *path)
 
 int sync_off;
 
+int out_open(const char *path, char **tmp)
+{
+  int fd;
+
+  *tmp = NULL;
+  if (!path || !strcmp(path, "-")) return 1;
+  *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+  if ((fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+    pfail("create '%s'", *tmp);
+  return fd;
+}
+
+int out_close(int fd, char *tmp, const char *path, int ok)
+{
+  int ret = ok ? 0 : -1;
+
+  if (!tmp) return ret;
+  if (ok && (fsync(fd) < 0 || close(fd) < 0)) ret = pfail("write '%s'", path);
+  else if (!ok) close(fd);
+  if (!ret && rename(tmp, path) < 0) ret = pfail("rename '%s'", tmp);
+  if (ret) unlink(tmp);
+  return ret;
+}
+
 int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
                       mode_t mode)
 {

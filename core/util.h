@@ -86,6 +86,12 @@ char *file_read(int dirfd, const char *path, size_t max, size_t *len);
  * file. */
 int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
                       mode_t mode);
+/* An output file written atomically (save -o, export -o): a temp file
+ * beside path, renamed over it by out_close when ok, removed otherwise.
+ * NULL or "-": standard output (fd 1, *tmp NULL). The caller frees *tmp. */
+int out_open(const char *path, char **tmp);
+int out_close(int fd, char *tmp, const char *path, int ok);
+
 /* Set by work whose files do not outlive it (run --rm's container record):
  * file_write_atomic still renames, but skips both fsyncs. */
 extern int sync_off;
