@@ -69,25 +69,17 @@ out:
   return ret;
 }
 
-/* Docker's layer media types inside an OCI manifest become OCI's. */
-static const char *oci_layer_type(const char *mt)
-{
-  if (!mt || !strcmp(mt, MT_DOCKER_LAYER_GZ)) return MT_OCI_LAYER_GZ;
-  if (!strcmp(mt, MT_DOCKER_LAYER)) return MT_OCI_LAYER;
-  return mt;
-}
-
 static int commit_main(int argc, char **argv)
 {
-  cleanup_free char *fam = NULL, *full = NULL, *ctext = NULL, *mtext = NULL;
-  char cfgd[DIGEST_LEN], md[DIGEST_LEN], now[40], diffid[DIGEST_LEN];
+  cleanup_free char *fam = NULL, *full = NULL;
+  char cfgd[DIGEST_LEN], now[40], diffid[DIGEST_LEN];
   struct image *v = NULL, *img = NULL;
   struct container c;
   struct ingest in;
   struct store s;
   size_t nv = 0;
   uint64_t usize = 0;
-  cJSON *idx, *cfg, *conf, *h, *m, *a, *desc;
+  cJSON *idx, *cfg, *conf, *h, *m, *a;
   int frozen = 0, ret;
   const cJSON *l;
 
@@ -159,32 +151,9 @@ static int commit_main(int argc, char **argv)
   if (!(a = json_arr(json_obj(cfg, "rootfs"), "diff_ids")))
     return fail("image %s has no rootfs", img->id);
   cJSON_AddItemToArray(a, cJSON_CreateString(diffid));
-  ctext = json_print(cfg);
-  digest_buf(ctext, strlen(ctext), cfgd);
-
-  m = cJSON_CreateObject();
-  cJSON_AddNumberToObject(m, "schemaVersion", 2);
-  cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
-  cJSON_AddItemToObject(m, "config", image_desc_json(MT_OCI_CONFIG, cfgd,
-                                                     strlen(ctext)));
-  a = cJSON_AddArrayToObject(m, "layers");
-  for (size_t i = 0; i < img->m.nlayers; i++)
-    cJSON_AddItemToArray(a, image_desc_json(
-        oci_layer_type(img->m.layers[i].media_type),
-        img->m.layers[i].digest, img->m.layers[i].size));
-  cJSON_AddItemToArray(a, image_desc_json(MT_OCI_LAYER_GZ, in.digest,
-                                          in.size));
-  mtext = json_print(m);
-
-  /* blobs first, the name last */
-  if (store_ingest_commit(&in) < 0 ||
-      store_diff_put(&s, in.digest, diffid, usize) < 0 ||
-      store_blob_put(&s, ctext, strlen(ctext), cfgd) < 0 ||
-      store_blob_put(&s, mtext, strlen(mtext), md) < 0)
+  if (image_store_new(&s, idx, cfg, &img->m, &in, diffid, usize, fam, full,
+                      cfgd) < 0)
     return -1;
-  desc = image_desc_json(MT_OCI_MANIFEST, md, strlen(mtext));
-  store_index_tag(idx, desc, fam, full);
-  if (store_index_save(&s, idx) < 0) return -1;
   printf("%s\n", cfgd);
   image_list_free(v, nv);
   container_free(&c);

@@ -39,7 +39,7 @@ static ssize_t tee_read(void *ctx, void *buf, size_t n)
 
 static int import_main(int argc, char **argv)
 {
-  cleanup_free char *fam = NULL, *full = NULL, *ctext = NULL, *mtext = NULL;
+  cleanup_free char *fam = NULL, *full = NULL;
   static unsigned char buf[65536];
   struct platform pl;
   struct ingest in;
@@ -52,8 +52,8 @@ static int import_main(int argc, char **argv)
   struct tar_reader *t;
   struct tar_entry *e;
   struct tee tee;
-  cJSON *cfg, *conf, *h, *m, *idx, *desc;
-  char cfgd[DIGEST_LEN], md[DIGEST_LEN], now[40], diffid[DIGEST_LEN];
+  cJSON *cfg, *conf, *h, *m, *idx;
+  char cfgd[DIGEST_LEN], now[40], diffid[DIGEST_LEN];
   int fd = 0, r;
   ssize_t k;
 
@@ -125,28 +125,10 @@ static int import_main(int argc, char **argv)
   cJSON_AddStringToObject(m, "type", "layers");
   cJSON_AddItemToArray(cJSON_AddArrayToObject(m, "diff_ids"),
                        cJSON_CreateString(diffid));
-  ctext = json_print(cfg);
-  digest_buf(ctext, strlen(ctext), cfgd);
-
-  m = cJSON_CreateObject();
-  cJSON_AddNumberToObject(m, "schemaVersion", 2);
-  cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
-  cJSON_AddItemToObject(m, "config", image_desc_json(MT_OCI_CONFIG, cfgd,
-                                                     strlen(ctext)));
-  cJSON_AddItemToArray(cJSON_AddArrayToObject(m, "layers"),
-                       image_desc_json(MT_OCI_LAYER_GZ, in.digest, in.size));
-  mtext = json_print(m);
-
-  /* blobs first, the name last */
-  if (store_ingest_commit(&in) < 0 ||
-      store_diff_put(&s, in.digest, diffid, diff.d.size) < 0 ||
-      store_blob_put(&s, ctext, strlen(ctext), cfgd) < 0 ||
-      store_blob_put(&s, mtext, strlen(mtext), md) < 0 ||
-      !(idx = store_index_load(&s)))
+  if (!(idx = store_index_load(&s)) ||
+      image_store_new(&s, idx, cfg, NULL, &in, diffid, diff.d.size, fam, full,
+                      cfgd) < 0)
     goto fail;
-  desc = image_desc_json(MT_OCI_MANIFEST, md, strlen(mtext));
-  store_index_tag(idx, desc, fam, full);
-  if (store_index_save(&s, idx) < 0) goto fail;
   printf("%s\n", cfgd);
   return 0;
 fail:

@@ -341,3 +341,45 @@ const cJSON *image_pick(const cJSON *index, const struct platform *want)
   free(have.p);
   return best;
 }
+
+/* Docker's layer media types inside an OCI manifest become OCI's. */
+static const char *oci_layer_type(const char *mt)
+{
+  if (!mt || !strcmp(mt, MT_DOCKER_LAYER_GZ)) return MT_OCI_LAYER_GZ;
+  if (!strcmp(mt, MT_DOCKER_LAYER)) return MT_OCI_LAYER;
+  return mt;
+}
+
+int image_store_new(struct store *s, cJSON *idx, const cJSON *cfg,
+                    const struct manifest *base, struct ingest *in,
+                    const char *diff_id, uint64_t usize, const char *fam,
+                    const char *full, char *id)
+{
+  cleanup_free char *ctext = json_print(cfg), *mtext = NULL;
+  char md[DIGEST_LEN];
+  cJSON *m = cJSON_CreateObject(), *a;
+
+  digest_buf(ctext, strlen(ctext), id);
+  cJSON_AddNumberToObject(m, "schemaVersion", 2);
+  cJSON_AddStringToObject(m, "mediaType", MT_OCI_MANIFEST);
+  cJSON_AddItemToObject(m, "config", image_desc_json(MT_OCI_CONFIG, id,
+                                                     strlen(ctext)));
+  a = cJSON_AddArrayToObject(m, "layers");
+  for (size_t i = 0; base && i < base->nlayers; i++)
+    cJSON_AddItemToArray(a, image_desc_json(
+        oci_layer_type(base->layers[i].media_type), base->layers[i].digest,
+        base->layers[i].size));
+  cJSON_AddItemToArray(a, image_desc_json(MT_OCI_LAYER_GZ, in->digest,
+                                          in->size));
+  mtext = json_print(m);
+  cJSON_Delete(m);
+  /* blobs first, the name last */
+  if (store_ingest_commit(in) < 0 ||
+      store_diff_put(s, in->digest, diff_id, usize) < 0 ||
+      store_blob_put(s, ctext, strlen(ctext), id) < 0 ||
+      store_blob_put(s, mtext, strlen(mtext), md) < 0)
+    return -1;
+  store_index_tag(idx, image_desc_json(MT_OCI_MANIFEST, md, strlen(mtext)),
+                  fam, full);
+  return store_index_save(s, idx);
+}

@@ -59,6 +59,16 @@ void manifest_free(struct manifest *m);
  * rootfs.diff_ids of valid digests; n_diff_ids gets their number. */
 int config_check(const cJSON *cfg, size_t *n_diff_ids);
 
+/* Store a new image whose last layer is the ingest in (done, not yet
+ * committed; diff_id and usize its uncompressed digest and size): the
+ * layer blob, then config (cfg) and an OCI manifest of base's layers (if
+ * any) plus that one, then the name (fam/full, or none). The image ID goes
+ * into id. Docker's layer media types become OCI's. */
+int image_store_new(struct store *s, cJSON *idx, const cJSON *cfg,
+                    const struct manifest *base, struct ingest *in,
+                    const char *diff_id, uint64_t usize, const char *fam,
+                    const char *full, char *id);
+
 /* An image of the store: a manifest with its config. */
 struct image {
   char digest[DIGEST_LEN];    /* the manifest's */
