@@ -8,7 +8,8 @@ static const char usage[] =
 "usage: prune [-a] [-f] [--filter label=KEY[=VALUE]]\n\n"
 "Remove images without a tag (with -a: every image no container uses) and\n"
 "the blobs only they used; print the space reclaimed. Also 'image prune'.\n\n"
-"-a, --all     remove all images not used by a container\n"
+"-a, --all     remove all images not used by a container, and interrupted\n"
+"              downloads\n"
 "-f, --force   do not ask for confirmation\n"
 "--filter      only images with this label\n";
 
@@ -88,6 +89,8 @@ static int prune_main(int argc, char **argv)
     int64_t f = layer_gc(&s, idx);
     if (f > 0) bytes += f;
   }
+  /* -a: interrupted downloads go too (they would have resumed) */
+  if (all) bytes += store_partials_gc(&s);
   printf("Total reclaimed space: %s\n", fmt_size(sz, bytes));
   return 0;
 }

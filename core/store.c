@@ -258,6 +258,31 @@ void store_partial_keep(struct ingest *in)
   in->name = NULL;
 }
 
+int64_t store_partials_gc(struct store *s)
+{
+  cleanup_close int fd = openat(s->dfd, "ingest", O_RDONLY | O_DIRECTORY |
+                                O_CLOEXEC);
+  struct dirent *e;
+  int64_t freed = 0;
+  DIR *d;
+
+  if (fd < 0 || !(d = fdopendir(fd))) return 0;
+  fd = -1;
+  while ((e = readdir(d))) {
+    struct stat st;
+    int pf;
+    if (!str_starts(e->d_name, "partial-")) continue;
+    if ((pf = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC)) < 0) continue;
+    /* a pull holds its partial file locked */
+    if (flock(pf, LOCK_EX | LOCK_NB) == 0 && fstat(pf, &st) == 0 &&
+        unlinkat(dirfd(d), e->d_name, 0) == 0)
+      freed += st.st_size;
+    close(pf);
+  }
+  closedir(d);
+  return freed;
+}
+
 void store_unlock(struct store *s)
 {
   if (s->lockfd >= 0) close(s->lockfd);

@@ -88,6 +88,9 @@ void store_ingest_abort(struct ingest *in);
 int store_partial_open(struct store *s, const char *digest, struct ingest *in);
 int store_partial_restart(struct ingest *in);
 void store_partial_keep(struct ingest *in);
+/* Remove the partial downloads no pull is resuming (with STORE_GC held,
+ * none is); returns the bytes freed. */
+int64_t store_partials_gc(struct store *s);
 /* Let other writers in while a long download runs, and take the lock
  * back before changing the store. */
 void store_unlock(struct store *s);

@@ -33,7 +33,7 @@ struct tls {
 /* --- trust anchors --- */
 
 static br_x509_trust_anchor *tas;
-static size_t ntas;
+static size_t ntas, nsystem;   /* the system's first, then one host's */
 static int tas_loaded;
 
 struct bytes { unsigned char *p; size_t len; };
@@ -165,6 +165,7 @@ static void load_system(void)
     for (size_t i = 0; i < ARRAY_LEN(bundles); i++)
       if (load_pem(bundles[i], NULL, NULL) > 0) break;
   }
+  nsystem = ntas;
 }
 
 static const char *certs_d(void)
@@ -250,15 +251,23 @@ static void set_time(br_x509_minimal_context *xc)
                            (uint32_t)(OCIBOX_BUILD_TIME % 86400));
 }
 
-/* The registry's own CA files (once per host), from certs.d. */
+/* The registry's own CA files, from certs.d: trusted for this host only
+ * (the previous host's are dropped; a handshake is over before the next
+ * connection is made, so no context still needs them). */
 static void host_anchors(const char *hostport)
 {
-  static struct strv done;
-  cleanup_free char *dir = NULL;
+  cleanup_free char *dir = xasprintf("%s/%s", certs_d(), hostport);
 
-  if (strv_has(&done, hostport)) return;
-  strv_add(&done, xstrdup(hostport));
-  dir = xasprintf("%s/%s", certs_d(), hostport);
+  while (ntas > nsystem) {
+    br_x509_trust_anchor *ta = &tas[--ntas];
+    free(ta->dn.data);
+    if (ta->pkey.key_type == BR_KEYTYPE_RSA) {
+      free(ta->pkey.key.rsa.n);
+      free(ta->pkey.key.rsa.e);
+    } else {
+      free(ta->pkey.key.ec.q);
+    }
+  }
   load_dir(dir, ".crt");
 }
 
