@@ -111,7 +111,8 @@ static int sink_write(struct sink *k, const void *p, size_t n)
 {
   if (!k->started) {
     k->started = 1;
-    k->f->gzip = gz_sniff(p, n) == GZ_GZIP;
+    /* compressed (gzip or zstd): the diff_id is the inflated stream's */
+    k->f->gzip = gz_sniff(p, n) == GZ_GZIP || gz_sniff(p, n) == GZ_ZSTD;
     if (k->f->gzip) {
       digest_init(&k->diff.d);
       k->diff.next = NULL;

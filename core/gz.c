@@ -259,8 +259,9 @@ int gz_inflate_finish(struct gz_inflate *g)
   int ret;
 
   if (g->zd) {
-    /* what zstd still holds, then: did the last frame end? */
-    for (;;) {
+    /* 0: the last frame was decoded and flushed; otherwise flush what
+     * zstd still holds, then it must have ended */
+    while (g->zret) {
       ZSTD_inBuffer in = { NULL, 0, 0 };
       ZSTD_outBuffer out = { g->buf, sizeof(g->buf), 0 };
       g->zret = ZSTD_decompressStream(g->zd, &out, &in);
