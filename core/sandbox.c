@@ -594,18 +594,26 @@ int sb_freeze(const char *name, int freeze)
   return fail("%s: the kernel did not finish", freeze ? "freeze" : "thaw");
 }
 
+/* A cgroup whose last task has just been reaped can stay busy for a
+ * moment (its references go after the exit): try again for up to 0.5 s. */
+static void cg_rmdir(const char *dir)
+{
+  for (int i = 0; i < 50 && rmdir(dir) < 0 && errno == EBUSY; i++)
+    usleep(10000);
+}
+
 void sb_cgroup_remove(const char *name)
 {
   char dir[512];
 
   if (cgroup_v2()) {
     snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s", name);
-    rmdir(dir);
+    cg_rmdir(dir);
     return;
   }
   for (size_t i = 0; i < ARRAY_LEN(v1_ctrls); i++) {
     snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", v1_ctrls[i], name);
-    rmdir(dir);
+    cg_rmdir(dir);
   }
 }
 
