@@ -83,14 +83,7 @@ static int commit_main(int argc, char **argv)
   int frozen = 0, ret;
   const cJSON *l;
 
-  if (argc > 1) {
-    struct ref ref;
-    if (ref_parse(&ref, argv[1], REF_DEFAULT_TAG | REF_NO_DIGEST) < 0)
-      return -1;
-    fam = ref_familiar(&ref);
-    full = ref_full(&ref);
-    ref_free(&ref);
-  }
+  if (argc > 1 && ref_target(argv[1], &fam, &full) < 0) return -1;
   if (store_open(&s, STORE_WRITE) < 0 || container_find(&s, argv[0], &c) < 0 ||
       !(idx = store_index_load(&s)))
     return -1;

@@ -62,14 +62,7 @@ static int import_main(int argc, char **argv)
   } else {
     image_host_platform(&pl);
   }
-  if (argc > 1) {
-    struct ref ref;
-    if (ref_parse(&ref, argv[1], REF_DEFAULT_TAG | REF_NO_DIGEST) < 0)
-      return -1;
-    fam = ref_familiar(&ref);
-    full = ref_full(&ref);
-    ref_free(&ref);
-  }
+  if (argc > 1 && ref_target(argv[1], &fam, &full) < 0) return -1;
   /* the config first: a bad -c fails before anything is written */
   conf = cJSON_CreateObject();
   for (size_t i = 0; i < changes.n; i++)

@@ -15,15 +15,11 @@ static int tag_main(int argc, char **argv)
   cleanup_free char *fam = NULL, *full = NULL;
   struct image *v;
   struct store s;
-  struct ref r;
   size_t n;
   cJSON *idx, *desc;
   int i;
 
-  if (ref_parse(&r, argv[1], REF_DEFAULT_TAG | REF_NO_DIGEST) < 0)
-    return -1;
-  fam = ref_familiar(&r);
-  full = ref_full(&r);
+  if (ref_target(argv[1], &fam, &full) < 0) return -1;
   if (store_open(&s, STORE_WRITE) < 0 || !(idx = store_index_load(&s)))
     return -1;
   image_list(&s, idx, &v, &n);

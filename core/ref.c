@@ -248,3 +248,14 @@ int ref_match(const char *pattern, const char *familiar)
   if ((colon = strrchr(slash ? slash : name, ':'))) *colon = 0;
   return !fnmatch(pattern, name, FNM_PATHNAME);
 }
+
+int ref_target(const char *s, char **familiar, char **full)
+{
+  struct ref r;
+
+  if (ref_parse(&r, s, REF_DEFAULT_TAG | REF_NO_DIGEST) < 0) return -1;
+  *familiar = ref_familiar(&r);
+  *full = ref_full(&r);
+  ref_free(&r);
+  return 0;
+}

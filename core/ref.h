@@ -39,6 +39,9 @@ char *ref_familiar(const struct ref *r);    /* busybox:latest */
 char *ref_repo_full(const struct ref *r);   /* docker.io/library/busybox */
 char *ref_repo_familiar(const struct ref *r); /* busybox */
 
+/* A name to give an image (tag, import, commit): parsed with the default
+ * tag and no digest; its familiar and full forms, which the caller frees. */
+int ref_target(const char *s, char **familiar, char **full);
 /* 1 if s is a 64-hex image ID, with or without "sha256:". */
 int ref_is_id(const char *s);
 
