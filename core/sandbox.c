@@ -422,33 +422,57 @@ static void do_exec(char **argv, char **envp)
   die(127, "exec: \"%s\": executable file not found in $PATH", argv[0]);
 }
 
-/* --init: PID 1 forwards signals to the command and reaps every orphan. */
-static pid_t init_child;
-static void init_forward(int sig)
+/* Signals a waiting parent passes on to its child (sb_wait, --init,
+ * exec's middle process). No SA_RESTART: the wait loops see EINTR. */
+static pid_t relay_to;
+static void relay(int sig)
 {
-  if (init_child > 0) kill(init_child, sig);
+  if (relay_to > 0) kill(relay_to, sig);
 }
 
+static void relay_signals(pid_t to)
+{
+  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+                              SIGUSR2, SIGWINCH };
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = relay;
+  relay_to = to;
+  for (size_t i = 0; i < ARRAY_LEN(sigs); i++) sigaction(sigs[i], &sa, NULL);
+}
+
+/* Everything between the namespaces and the exec that takes privilege
+ * away: bounding set, then the user (setuid needs CAP_SETUID, and clears a
+ * non-root user's permitted set as Docker's do), then capset,
+ * no_new_privs and seccomp. One path for run and exec. */
+static void confine(const struct sb_spec *sp)
+{
+  uint64_t keep = sp->privileged ? ~0ULL : sp->caps;
+
+  drop_bounding(keep);
+  set_user(sp->user);
+  set_caps(keep);
+  if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    die(125, "no_new_privs: %s", strerror(errno));
+  if (sp->seccomp && seccomp_apply(keep) < 0) die(125, "%s", fail_msg());
+}
+
+/* --init: PID 1 forwards signals to the command and reaps every orphan. */
 static void run_init(char **argv, char **envp)
 {
-  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
-                              SIGUSR2, SIGWINCH };
   int status;
-  pid_t w;
+  pid_t child, w;
 
-  if ((init_child = fork()) < 0) die(125, "fork: %s", strerror(errno));
-  if (!init_child) {
-    do_exec(argv, envp);
-  }
+  if ((child = fork()) < 0) die(125, "fork: %s", strerror(errno));
+  if (!child) do_exec(argv, envp);
   close(sync_fd);
-  for (size_t i = 0; i < ARRAY_LEN(sigs); i++) signal(sigs[i], init_forward);
+  relay_signals(child);
   for (;;) {
     w = waitpid(-1, &status, 0);
     if (w < 0 && errno == EINTR) continue;
     if (w < 0) _exit(125);
-    if (w == init_child)
-      _exit(WIFEXITED(status) ? WEXITSTATUS(status)
-                              : 128 + WTERMSIG(status));
+    if (w == child) _exit(exit_code(status));
   }
 }
 
@@ -456,31 +480,22 @@ static void run_init(char **argv, char **envp)
  * must go, exec; the forking parent forwards signals and the status. */
 static void run_enter(struct sb_spec *sp)
 {
-  static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
-                              SIGUSR2, SIGWINCH };
   int status;
-  pid_t w;
+  pid_t child, w;
 
-  if ((init_child = fork()) < 0) die(125, "fork: %s", strerror(errno));
-  if (!init_child) {
+  if ((child = fork()) < 0) die(125, "fork: %s", strerror(errno));
+  if (!child) {
     if (sp->tty && tty_child(tty_sock, sp->rows, sp->cols, 0) < 0)
       die(125, "%s", fail_msg());
     if (chdir(sp->cwd && *sp->cwd ? sp->cwd : "/") < 0)
       die(125, "chdir to \"%s\": %s", sp->cwd, strerror(errno));
-    drop_bounding(sp->privileged ? ~0ULL : sp->caps);
-    set_user(sp->user);
-    set_caps(sp->privileged ? ~0ULL : sp->caps);
-    if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-      die(125, "no_new_privs: %s", strerror(errno));
-    if (sp->seccomp && seccomp_apply(sp->privileged ? ~0ULL : sp->caps) < 0)
-      die(125, "%s", fail_msg());
+    confine(sp);
     do_exec(sp->argv, sp->envp);
   }
   close(sync_fd);
-  for (size_t i = 0; i < ARRAY_LEN(sigs); i++) signal(sigs[i], init_forward);
-  while ((w = waitpid(init_child, &status, 0)) < 0 && errno == EINTR);
-  if (w < 0) _exit(125);
-  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  relay_signals(child);
+  while ((w = waitpid(child, &status, 0)) < 0 && errno == EINTR);
+  _exit(w < 0 ? 125 : exit_code(status));
 }
 
 static int write_file(const char *path, const char *val)
@@ -754,15 +769,7 @@ static void child(struct sb_spec *sp)
       die(125, "chdir to cwd (\"%s\") set in config.json failed: %s",
           sp->cwd, strerror(errno));
   }
-  /* bounding set, then the user (setuid needs CAP_SETUID, and clears a
-   * non-root user's permitted set as Docker's do), then capset */
-  drop_bounding(sp->privileged ? ~0ULL : sp->caps);
-  set_user(sp->user);
-  set_caps(sp->privileged ? ~0ULL : sp->caps);
-  if (!sp->privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    die(125, "no_new_privs: %s", strerror(errno));
-  if (sp->seccomp && seccomp_apply(sp->privileged ? ~0ULL : sp->caps) < 0)
-    die(125, "%s", fail_msg());
+  confine(sp);
   signal(SIGPIPE, SIG_DFL);
   if (sp->init) run_init(sp->argv, sp->envp);
   do_exec(sp->argv, sp->envp);
@@ -899,24 +906,12 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
   return started(sp, pid, syncp, tsock, code);
 }
 
-static pid_t waited;
-static void forward(int sig)
-{
-  if (waited > 0) kill(waited, sig);
-}
-
 int sb_wait(pid_t pid)
 {
-  static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
-                              SIGUSR2, SIGWINCH };
-  struct sigaction sa;
   int status;
 
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = forward;
-  waited = pid;
-  for (size_t i = 0; i < ARRAY_LEN(sigs); i++) sigaction(sigs[i], &sa, NULL);
+  relay_signals(pid);
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return 125;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code(status);
 }

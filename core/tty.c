@@ -176,5 +176,5 @@ int tty_relay(pid_t pid, int master, int in, int out)
   if (!reaped)
     while (waitpid(pid, &status, 0) < 0)
       if (errno != EINTR) return 125;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return exit_code(status);
 }

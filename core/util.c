@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* see util.h */
@@ -240,6 +241,11 @@ int fsync_dir(int dirfd, const char *path)
 }
 
 int sync_off;
+
+int exit_code(int status)
+{
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 int out_open(const char *path, char **tmp)
 {

@@ -86,6 +86,10 @@ char *file_read(int dirfd, const char *path, size_t max, size_t *len);
  * file. */
 int file_write_atomic(int dirfd, const char *path, const void *p, size_t n,
                       mode_t mode);
+/* The exit code Docker reports for a wait status: the process's own, or
+ * 128+N when signal N ended it. */
+int exit_code(int status);
+
 /* An output file written atomically (save -o, export -o): a temp file
  * beside path, renamed over it by out_close when ok, removed otherwise.
  * NULL or "-": standard output (fd 1, *tmp NULL). The caller frees *tmp. */
