@@ -602,8 +602,8 @@ static int pull_all(struct ref *ref)
 static int pull_main(int argc, char **argv)
 {
   cleanup_free char *fam = NULL, *full = NULL, *mtext = NULL, *mt = NULL;
-  cleanup_free char *ctext = NULL, *itext = NULL, *imt = NULL;
-  char md[DIGEST_LEN], id[DIGEST_LEN], cd[DIGEST_LEN];
+  cleanup_free char *ctext = NULL;
+  char md[DIGEST_LEN], id[DIGEST_LEN], cd[DIGEST_LEN], idig[DIGEST_LEN] = "";
   struct registry reg;
   struct platform pl;
   struct manifest m;
@@ -613,7 +613,7 @@ static int pull_main(int argc, char **argv)
   struct statvfs fs;
   const cJSON *ids, *pick;
   cJSON *idx, *cfg = NULL, *desc, *old;
-  size_t mlen, clen, ilen, nids;
+  size_t mlen, clen, nids;
   int64_t need = 0;
   int fresh;
 
@@ -639,33 +639,31 @@ static int pull_main(int argc, char **argv)
                              ref.digest ? ref.digest : ref.tag, &mlen, md,
                              &mt)))
     return -1;
-  if (image_media_kind(mt) == 2 || image_media_kind(json_str(
-        cJSON_Parse(mtext), "mediaType")) == 2) {
-    /* an index: the entry for our platform, by digest */
+  {
+    /* an index (by its Content-Type or its own mediaType): the entry for
+     * our platform, by digest; the tag's digest stays the index's */
     cJSON *ix = cJSON_Parse(mtext);
-    if (!ix) return fail("%s: index is not valid JSON", reg.name);
-    if (!(pick = image_pick(ix, &pl))) return -1;
-    itext = mtext;
-    ilen = mlen;
-    imt = mt;
-    (void)ilen;
-    (void)imt;
-    mtext = NULL;
-    mt = NULL;
-    {
+    if (image_media_kind(mt) == 2 ||
+        image_media_kind(json_str(ix, "mediaType")) == 2) {
       char want[DIGEST_LEN];
+      if (!ix) return fail("%s: index is not valid JSON", reg.name);
+      if (!(pick = image_pick(ix, &pl))) return -1;
       snprintf(want, sizeof(want), "%s", json_str(pick, "digest"));
-      cJSON_Delete(ix);
+      memcpy(idig, md, DIGEST_LEN);
+      free(mtext);
+      free(mt);
+      mt = NULL;
       if (!(mtext = get_manifest(&reg, ref.path, j.scope, want, &mlen, md,
-                                 &mt)))
+                                 &mt))) {
+        cJSON_Delete(ix);
         return -1;
+      }
     }
+    cJSON_Delete(ix);
   }
   if (manifest_parse(&m, mtext, mlen) < 0)
     return fail_wrap("%s: manifest %s", reg.name, md);
-  say("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest,
-      !strncmp(ref.path, "library/", 8) && !strcmp(ref.domain, "docker.io")
-      ? ref.path : ref.path);
+  say("%s: Pulling from %s\n", ref.tag ? ref.tag : ref.digest, ref.path);
 
   /* the config: small, verified, kept in memory until the end */
   {
@@ -735,8 +733,7 @@ static int pull_main(int argc, char **argv)
   store_index_tag(idx, desc, fam, full);
   /* the digest the registry knows it by: the index's, if we came through
    * one (as Docker records it) */
-  if (itext) digest_buf(itext, strlen(itext), cd);
-  else memcpy(cd, md, DIGEST_LEN);
+  memcpy(cd, *idig ? idig : md, DIGEST_LEN);
   {
     cleanup_free char *repo = ref_repo_familiar(&ref);
     cleanup_free char *rd = xasprintf("%s@%s", repo, cd);

@@ -157,8 +157,6 @@ static int mount_blob(struct job *j, const char *digest, const char *from)
 {
   cleanup_free char *path = xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s",
                                       j->repo, digest, from);
-  cleanup_free char *scope = xasprintf("%s repository:%s:pull", j->scope,
-                                       from);
   struct http_resp resp;
   int st;
 
@@ -166,7 +164,6 @@ static int mount_blob(struct job *j, const char *digest, const char *from)
     return -1;
   st = resp.status;
   http_resp_free(&resp);
-  (void)scope;
   return st == 201;
 }
 
@@ -266,8 +263,7 @@ static int push_main(int argc, char **argv)
   if (!(mtext = store_blob_read(&s, v[k].digest, 4 << 20, &mlen))) return -1;
   repo = ref_repo_full(&ref);
   if (!quiet)
-    printf("The push refers to repository [%s]\n", !strcmp(ref.domain,
-           "docker.io") ? repo : repo);
+    printf("The push refers to repository [%s]\n", repo);
   if (registry_open(&reg, ref.domain, insecure) < 0) return -1;
   j = (struct job){ &s, &reg, ref.path,
                     xasprintf("repository:%s:pull,push", ref.path) };
