@@ -411,7 +411,7 @@ static int read_head(struct http_conn *c, struct http_resp *r,
   r->until_close = !r->done && !r->chunked && r->length < 0;
   r->left = r->chunked ? 0 : r->length > 0 ? (uint64_t)r->length : 0;
   if (!r->done && !r->chunked && r->length == 0) r->done = 1;
-  if (conn && strstr(conn, "close")) r->until_close |= 0;
+  r->conn_close = conn && strstr(conn, "close");
   r->win_start = now_s();
   return 0;
 fail:
@@ -449,6 +449,7 @@ int http_request(struct http *h, const char *method, const char *url,
                      body_len) == 0 &&
         read_head(h->c, r, method) == 0) {
       h->c->busy = !r->done;
+      if (r->done && r->conn_close) http_close(h);   /* no body to end */
       url_free(&u);
       return 0;
     }
@@ -467,7 +468,9 @@ static void finish(struct http_resp *r)
   r->done = 1;
   if (r->h && r->h->c) {
     r->h->c->busy = 0;
-    if (r->until_close) http_close(r->h);
+    /* not kept alive when the server says so, or ended the body by
+     * closing */
+    if (r->until_close || r->conn_close) http_close(r->h);
   }
 }
 

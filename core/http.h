@@ -42,6 +42,7 @@ struct http_resp {
   /* body state */
   struct http *h;
   int chunked, until_close, done;
+  int conn_close;            /* the server closes the connection after it */
   uint64_t left;             /* of the body or of the current chunk */
   uint64_t got;              /* body bytes so far */
   int64_t win_start;         /* stall detection */
