@@ -5,6 +5,7 @@
 #include <bearssl.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ struct tls {
   int fd;
   br_ssl_client_context sc;
   br_x509_minimal_context xc;
+  const br_x509_class *lazy;    /* xc behind anchors loaded on first use */
+  const char *hostport;
   br_sslio_context io;
   unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
   br_x509_certificate *chain;   /* client certificate, if any */
@@ -309,20 +312,67 @@ static void per_host(struct tls *t, const char *hostport)
                                 br_ecdsa_sign_asn1_get_default());
 }
 
+/* The anchors are parsed (a bundle of ~150 PEM certificates, tens of ms on
+ * a small CPU) only when a server presents a certificate: a registry that
+ * speaks plain HTTP on a port tried with TLS first costs nothing. */
+#define LAZY_TLS(ctx) \
+  ((struct tls *)((char *)(ctx) - offsetof(struct tls, lazy)))
+
+static void lazy_start_chain(const br_x509_class **ctx, const char *name)
+{
+  struct tls *t = LAZY_TLS(ctx);
+
+  load_system();
+  host_anchors(t->hostport);
+  t->xc.trust_anchors = tas;
+  t->xc.trust_anchors_num = ntas;
+  t->xc.vtable->start_chain(&t->xc.vtable, name);
+}
+static void lazy_start_cert(const br_x509_class **ctx, uint32_t len)
+{
+  LAZY_TLS(ctx)->xc.vtable->start_cert(&LAZY_TLS(ctx)->xc.vtable, len);
+}
+static void lazy_append(const br_x509_class **ctx, const unsigned char *b,
+                        size_t len)
+{
+  LAZY_TLS(ctx)->xc.vtable->append(&LAZY_TLS(ctx)->xc.vtable, b, len);
+}
+static void lazy_end_cert(const br_x509_class **ctx)
+{
+  LAZY_TLS(ctx)->xc.vtable->end_cert(&LAZY_TLS(ctx)->xc.vtable);
+}
+static unsigned lazy_end_chain(const br_x509_class **ctx)
+{
+  return LAZY_TLS(ctx)->xc.vtable->end_chain(&LAZY_TLS(ctx)->xc.vtable);
+}
+static const br_x509_pkey *lazy_get_pkey(const br_x509_class *const *ctx,
+                                         unsigned *usages)
+{
+  struct tls *t = LAZY_TLS(ctx);
+  return t->xc.vtable->get_pkey(&t->xc.vtable, usages);
+}
+static const br_x509_class lazy_vtable = {
+  sizeof(struct tls), lazy_start_chain, lazy_start_cert, lazy_append,
+  lazy_end_cert, lazy_end_chain, lazy_get_pkey,
+};
+
 struct tls *tls_connect(int fd, const char *host, const char *hostport)
 {
   struct tls *t = xzalloc(sizeof(*t));
 
   t->fd = fd;
-  load_system();
-  host_anchors(hostport);
-  br_ssl_client_init_full(&t->sc, &t->xc, tas, ntas);
+  t->hostport = hostport;
+  t->lazy = &lazy_vtable;
+  br_ssl_client_init_full(&t->sc, &t->xc, NULL, 0);
+  br_ssl_engine_set_x509(&t->sc.eng, &t->lazy);
+  /* anchors may move once the handshake is over: none is checked again */
+  br_ssl_engine_add_flags(&t->sc.eng, BR_OPT_NO_RENEGOTIATION);
   per_host(t, hostport);
   set_time(&t->xc);
   br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof(t->iobuf), 1);
   br_ssl_client_reset(&t->sc, host, 0);
   br_sslio_init(&t->io, &t->sc.eng, sock_read, &t->fd, sock_write, &t->fd);
-  /* the handshake runs on the first flush */
+  /* the handshake runs on the first flush (the only use of hostport) */
   if (br_sslio_flush(&t->io) < 0 ||
       (br_ssl_engine_current_state(&t->sc.eng) & BR_SSL_CLOSED)) {
     int err = br_ssl_engine_last_error(&t->sc.eng);
