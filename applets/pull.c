@@ -7,6 +7,7 @@
 #include "core/ref.h"
 #include "core/registry.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
@@ -415,6 +416,7 @@ struct board {
   size_t n;
   char (*line)[96];
   const struct manifest *m;
+  char **err;         /* a failed worker's message, printed at the end */
 };
 
 static void board_set(struct board *b, size_t i, const char *fmt, ...)
@@ -450,6 +452,34 @@ static void board_bytes(struct board *b, size_t i, uint64_t got)
             fmt_size(t, size));
 }
 
+/* What the workers sent: "LAYER BYTES" lines, or "ELAYER message" when one
+ * failed (each line is one write of at most 1 KiB: never interleaved). */
+static void board_read(struct board *b, int fd)
+{
+  char buf[2 * PIPE_BUF + 1];
+  size_t have = 0;
+  ssize_t n;
+
+  /* a read may end inside a line: the rest waits for the next read (each
+   * write is atomic, so at EAGAIN no line is left half-written) */
+  while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+    char *l = buf, *nl;
+    have += n;
+    buf[have] = 0;
+    while ((nl = strchr(l, '\n'))) {
+      char *sp;
+      size_t i;
+      *nl = 0;
+      i = strtoul(l + (*l == 'E'), &sp, 10);
+      if (i < b->n && *l != 'E') board_bytes(b, i, strtoull(sp, NULL, 10));
+      else if (i < b->n && !b->err[i]) b->err[i] = xstrdup(sp + (*sp == ' '));
+      l = nl + 1;
+    }
+    have = buf + have - l;
+    memmove(buf, l, have);
+  }
+}
+
 /* The missing layers, up to `jobs` at a time, each in a process of its
  * own, with its own connection. */
 static int fetch_all(struct job *j, const struct manifest *m,
@@ -460,7 +490,8 @@ static int fetch_all(struct job *j, const struct manifest *m,
   int failed = 0, own = 0, status, prog[2] = { -1, -1 };
   pid_t parent = getpid();
   struct board b = { !quiet && isatty(1), m->nlayers,
-                     xzalloc(m->nlayers * sizeof(*b.line)), m };
+                     xzalloc(m->nlayers * sizeof(*b.line)), m,
+                     xzalloc(m->nlayers * sizeof(char *)) };
 
   j->prog = -1;
   if (b.on && pipe2(prog, O_CLOEXEC | O_NONBLOCK) < 0) b.on = 0;
@@ -502,6 +533,15 @@ static int fetch_all(struct job *j, const struct manifest *m,
         signal(SIGPIPE, SIG_IGN);
         if (fetch(j, d, diff, plain, 1) < 0 ||
             layer_unpack(j->s, d->digest, diff) < 0) {
+          /* on a terminal, the parent says it under the finished board */
+          if (j->prog >= 0) {
+            char e[1024];
+            int n = snprintf(e, sizeof(e), "E%zu %s", next, fail_msg());
+            if (n >= (int)sizeof(e)) n = sizeof(e) - 1;
+            for (int k = 0; k < n; k++) if (e[k] == '\n') e[k] = ' ';
+            e[n++] = '\n';
+            if (write(j->prog, e, n) == n) _exit(1);
+          }
           fail_print();
           _exit(1);
         }
@@ -516,18 +556,9 @@ static int fetch_all(struct job *j, const struct manifest *m,
     if (b.on) {
       /* progress until a worker ends */
       struct pollfd p = { prog[0], POLLIN, 0 };
-      char buf[4096];
-      ssize_t n;
       pid_t w;
       poll(&p, 1, 200);
-      while ((n = read(prog[0], buf, sizeof(buf) - 1)) > 0) {
-        buf[n] = 0;
-        for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
-          char *sp;
-          size_t i = strtoul(l, &sp, 10);
-          if (i < m->nlayers) board_bytes(&b, i, strtoull(sp, NULL, 10));
-        }
-      }
+      board_read(&b, prog[0]);
       if ((w = waitpid(-1, &status, WNOHANG)) <= 0) {
         board_draw(&b, 0);
         continue;
@@ -549,7 +580,17 @@ static int fetch_all(struct job *j, const struct manifest *m,
       reaped(pid, m->nlayers, w, status, &failed);
     }
   }
-  if (prog[0] >= 0) close(prog[0]), close(prog[1]);
+  if (prog[0] >= 0) {
+    board_read(&b, prog[0]);     /* what came after the last poll */
+    close(prog[0]), close(prog[1]);
+  }
+  for (size_t i = 0; i < m->nlayers; i++)
+    if (b.err[i]) {
+      fail("%s", b.err[i]);
+      fail_print();
+      free(b.err[i]);
+    }
+  free(b.err);
   free(b.line);
   free(pid);
   /* -1: our own error; 1: a worker has said why */

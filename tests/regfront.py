@@ -16,6 +16,7 @@ misbehave on purpose:
   longbody    blobs come with 100 more bytes than their size
   norange     Range is ignored: blobs always come whole, with 200
   badblob     one byte of every blob is changed
+  badlayer    the same, for blobs over 2 KiB only: the layers, not the config
   slow        blobs come at about 10 MB/s (to be interrupted)
 MODE proxy: an HTTP proxy (CONNECT tunnels, absolute-URI requests), which
   logs "CONNECT host:port" and "PROXY url" lines
@@ -142,7 +143,8 @@ class H(BaseHTTPRequestHandler):
             data = data.rstrip()[:-1] + b" " * (5 << 20) + b"}"
         if MODE == "longbody" and blob and status in (200, 206):
             data += b"x" * 100
-        if MODE == "badblob" and blob and status == 200 and data:
+        if (MODE == "badblob" or MODE == "badlayer" and len(data) > 2048) \
+                and blob and status == 200 and data:
             data = bytes([data[0] ^ 1]) + data[1:]
         self.send(status, data, headers)
 
