@@ -1,5 +1,6 @@
 /* container.c - container records */
 #include "core/container.h"
+#include "core/opt.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -157,6 +158,7 @@ int container_find(struct store *s, const char *key, struct container *c)
   size_t n;
   int found = -1;
 
+  memset(c, 0, sizeof(*c));
   container_list(s, &v, &n);
   for (size_t i = 0; i < n && found < 0; i++) {
     const char *name = json_str(v[i].config, "Name");
@@ -363,4 +365,24 @@ int container_layers(struct store *s, const struct container *c, int *upper,
     (*n)++;
   }
   return 0;
+}
+
+int container_each(struct store *s, int argc, char **argv,
+                   int (*fn)(struct store *s, struct container *c,
+                             const char *name))
+{
+  int ret = 0;
+
+  for (int i = 0; i < argc; i++) {
+    struct container c;
+
+    if (container_find(s, argv[i], &c) < 0 || fn(s, &c, argv[i]) < 0) {
+      fail_print();
+      ret = 1;
+    } else {
+      printf("%s\n", argv[i]);
+    }
+    container_free(&c);
+  }
+  return ret;
 }

@@ -32,7 +32,8 @@ struct container {
  * create the directory and write config.json. -1 if the name is taken. */
 int container_create(struct store *s, struct container *c, const char *name,
                      cJSON *config);
-/* Find by full id, unique id prefix, or name. */
+/* Find by full id, unique id prefix, or name. c can be given to
+ * container_free whether or not it was found. */
 int container_find(struct store *s, const char *key, struct container *c);
 /* Every container; caller frees with container_list_free. */
 int container_list(struct store *s, struct container **v, size_t *n);
@@ -68,6 +69,13 @@ int container_discard(struct store *s, const struct container *c, int nsfd);
  * fds and frees *lowers. */
 int container_layers(struct store *s, const struct container *c, int *upper,
                      int **lowers, size_t *n);
+
+/* What stop, rm, pause and unpause do: for each NAME, find the container
+ * and call fn; print NAME when fn returns 0. A name not found, or fn
+ * failing (-1 after fail()), is said on stderr and makes the result 1. */
+int container_each(struct store *s, int argc, char **argv,
+                   int (*fn)(struct store *s, struct container *c,
+                             const char *name));
 
 /* "containers/<id>/<name>"; caller frees. */
 char *container_path(const struct container *c, const char *name);

@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,23 @@ int launch(struct store *s, struct container *c, int flags)
   ended(s, c, ret, rm, cg, sp.mntns_fd);
   if (flags & LAUNCH_DETACH) _exit(ret);
   return ret;
+}
+
+int launch_kill(struct container *c, int sig, long ms)
+{
+  int pid = json_int(c->state, "Pid", 0);
+  int paused = container_status(c) == CT_PAUSED;
+
+  if (pid <= 0) return 0;
+  kill(pid, sig);
+  if (paused) {
+    cleanup_free char *cg = xasprintf("ocibox/%s", c->id);
+    sb_freeze(cg, 0);
+  }
+  /* the container's monitor reaps it and records the exit */
+  for (long t = 0; t < ms / 10 && container_proc_start(pid); t++)
+    usleep(10000);
+  return container_proc_start(pid) != 0;
 }
 
 int launch_pause(struct store *s, struct container *c, int on)
