@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -147,31 +148,38 @@ static int open_in_root(int root, const char *path, int file)
   return fd;
 }
 
-/* Mount onto a path inside the new root, through an fd opened safely. */
-static void mount_in(int root, const char *src, const char *dst,
+/* Mount onto a path inside the new root, through an fd opened safely;
+ * -1 with errno when it cannot be done. */
+static int mount_try(int root, const char *src, const char *dst,
                      const char *type, unsigned long flags, const char *data,
                      int file)
 {
   char proc[64];
-  int fd = open_in_root(root, dst, file);
+  int fd = open_in_root(root, dst, file), r, e;
 
-  if (fd < 0) die(125, "open mount point '%s': %s", dst, strerror(errno));
+  if (fd < 0) return -1;
   snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-  if (mount(src, proc, type, flags, data) < 0)
+  r = mount(src, proc, type, flags, data);
+  e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+/* The same; the container does not start without it. */
+static void mount_in(int root, const char *src, const char *dst,
+                     const char *type, unsigned long flags, const char *data,
+                     int file)
+{
+  if (mount_try(root, src, dst, type, flags, data, file) < 0)
     die(125, "mount %s on '%s': %s", type ? type : src, dst,
         strerror(errno));
-  close(fd);
   /* read-only binds need a remount: MS_RDONLY is ignored on the first;
-   * open the path again to reach the new mount, not the one beneath */
-  if ((flags & MS_BIND) && (flags & MS_RDONLY)) {
-    if ((fd = open_in_root(root, dst, file)) < 0)
-      die(125, "open '%s': %s", dst, strerror(errno));
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-    if (mount(NULL, proc, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-              (flags & MS_REC), NULL) < 0)
-      die(125, "remount '%s' read-only: %s", dst, strerror(errno));
-    close(fd);
-  }
+   * the path, opened again, reaches the new mount, not the one beneath */
+  if ((flags & MS_BIND) && (flags & MS_RDONLY) &&
+      mount_try(root, NULL, dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+                (flags & MS_REC), NULL, file) < 0)
+    die(125, "remount '%s' read-only: %s", dst, strerror(errno));
 }
 
 static const struct { const char *name; int major, minor; } devices[] = {
@@ -655,6 +663,117 @@ static int cgroup_join(const char *name)
   return ret;
 }
 
+/* The hierarchies the container has a cgroup of its own in, from
+ * /proc/self/cgroup before the cgroup namespace hides the paths: their
+ * controller lists ("memory", "cpu,cpuacct"; "" for cgroup2). */
+static char **own_cgroups(const char *name)
+{
+  cleanup_free char *text = file_read(AT_FDCWD, "/proc/self/cgroup", 65536,
+                                      NULL);
+  char **own = NULL;
+  size_t n = 0;
+
+  char *sv;
+
+  for (char *l = text ? strtok_r(text, "\n", &sv) : NULL; l;
+       l = strtok_r(NULL, "\n", &sv)) {
+    char *c = strchr(l, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+    if (!p || p[1] != '/' || strcmp(p + 2, name)) continue;
+    *p = 0;
+    own = xrealloc(own, (n + 2) * sizeof(*own));
+    own[n++] = xstrdup(c + 1);
+    own[n] = NULL;
+  }
+  return own;
+}
+
+/* Whether every controller of list (comma-separated) is among the mount's
+ * super options. */
+static int has_ctrls(const char *opts, const char *list)
+{
+  char o[512], l[256], *sv;
+
+  snprintf(o, sizeof(o), ",%s,", opts);
+  snprintf(l, sizeof(l), "%s", list);
+  for (char *c = strtok_r(l, ",", &sv); c; c = strtok_r(NULL, ",", &sv)) {
+    char k[260];
+    snprintf(k, sizeof(k), ",%s,", c);
+    if (!strstr(o, k)) return 0;
+  }
+  return *list != 0;
+}
+
+/* /sys/fs/cgroup as Docker shows it: the container's own cgroups at the
+ * root (the cgroup namespace does that), read-only unless privileged.
+ * cgroup2 alone, or a tmpfs holding one mount per v1 hierarchy the
+ * container has a cgroup in, named as on the host, and the host's
+ * symlinks (cpu -> cpu,cpuacct). Hierarchies where the container has no
+ * cgroup of its own would show the host's tree: they are left out. A
+ * kernel that refuses one of these mounts costs the container only that
+ * view, never its start. */
+static void setup_cgroupfs(int root, char **own, int ro)
+{
+  cleanup_free char *info = file_read(AT_FDCWD, "/proc/self/mountinfo",
+                                      1 << 20, NULL);
+  unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
+  int tmpfs = 0;
+  char *sv;
+  DIR *d;
+
+  if (!own || !own[0] || !info) return;
+  if (!own[1] && !*own[0]) {            /* pure v2 */
+    mount_try(root, "cgroup", "/sys/fs/cgroup", "cgroup2", fl, NULL, 0);
+    return;
+  }
+  for (char *l = strtok_r(info, "\n", &sv); l; l = strtok_r(NULL, "\n", &sv)) {
+    char mp[256], type[32], opts[512], dst[300];
+    const char *sep = strstr(l, " - "), *base;
+    if (!sep || sscanf(l, "%*s %*s %*s %*s %255s", mp) != 1 ||
+        sscanf(sep + 3, "%31s %*s %511s", type, opts) != 2 ||
+        strcmp(type, "cgroup") || strncmp(mp, "/sys/fs/cgroup/", 15) ||
+        strchr(base = mp + 15, '/'))
+      continue;
+    for (char **o = own; *o; o++) {
+      if (!has_ctrls(opts, *o)) continue;
+      if (!tmpfs++ && mount_try(root, "cgroup", "/sys/fs/cgroup", "tmpfs",
+                                MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                "mode=755,size=64k", 0) < 0)
+        return;
+      snprintf(dst, sizeof(dst), "/sys/fs/cgroup/%s", base);
+      mount_try(root, "cgroup", dst, "cgroup", fl, *o, 0);
+      break;
+    }
+  }
+  if (!tmpfs) return;
+  if ((d = opendir("/sys/fs/cgroup"))) {
+    int fd = open_in_root(root, "/sys/fs/cgroup", 0);
+    char proc[64];
+    int dfd;
+    struct dirent *e;
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    dfd = fd < 0 ? -1 : open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    while (dfd >= 0 && (e = readdir(d))) {
+      char to[256], at[300];
+      ssize_t k;
+      snprintf(at, sizeof(at), "/sys/fs/cgroup/%s", e->d_name);
+      if (e->d_type != DT_LNK ||
+          (k = readlink(at, to, sizeof(to) - 1)) <= 0 || strchr(to, '/'))
+        continue;
+      to[k] = 0;
+      /* only to a hierarchy shown here */
+      if (faccessat(dfd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        symlinkat(to, dfd, e->d_name);
+    }
+    if (dfd >= 0) close(dfd);
+    if (fd >= 0) close(fd);
+    closedir(d);
+  }
+  if (ro)
+    mount_try(root, NULL, "/sys/fs/cgroup", NULL,
+              MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+              "mode=755,size=64k", 0);
+}
+
 /* Bring the loopback interface of our network namespace up, as Docker's
  * "none" network has it. */
 static int loopback_up(void)
@@ -677,15 +796,21 @@ static int loopback_up(void)
 static void child(struct sb_spec *sp)
 {
   cleanup_free char *opts = NULL;
+  char **own = NULL;
   int root;
 
   /* into our cgroups before anything is charged, then a cgroup namespace
-   * rooted there */
+   * rooted there (without one, the container sees no cgroupfs: it would
+   * show the host's) */
   if (sp->cgroup_name && cgroup_join(sp->cgroup_name) < 0 &&
       (sp->memory || sp->pids || sp->cpus > 0))
     die(125, "%s", fail_msg());
-  if (unshare(CLONE_NEWCGROUP) < 0 && errno != EINVAL)
-    die(125, "unshare cgroup namespace: %s", strerror(errno));
+  if (sp->cgroup_name) own = own_cgroups(sp->cgroup_name);
+  if (unshare(CLONE_NEWCGROUP) < 0) {
+    if (errno != EINVAL)
+      die(125, "unshare cgroup namespace: %s", strerror(errno));
+    own = NULL;
+  }
   if (!sp->net_host && loopback_up() < 0)
     die(125, "loopback up: %s", strerror(errno));
 
@@ -720,6 +845,7 @@ static void child(struct sb_spec *sp)
            NULL, 0);
   mount_in(root, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC |
            (sp->privileged ? 0 : MS_RDONLY), NULL, 0);
+  setup_cgroupfs(root, own, !sp->privileged);
   setup_dev(root);
   for (size_t i = 0; i < sp->nbinds; i++) {
     struct stat st;

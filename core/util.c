@@ -213,6 +213,23 @@ char *file_read(int dirfd, const char *path, size_t max, size_t *len)
   if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) < 0)
     return pfail("open '%s'", path), NULL;
   if (fstat(fd, &st) < 0) return pfail("stat '%s'", path), NULL;
+  if (st.st_size == 0) {
+    /* /proc and /sys files say 0 and have more: read up to max */
+    size_t cap = 4096, n = 0;
+    p = xmalloc(cap + 1);
+    while ((r = read(fd, p + n, cap - n)) > 0 || (r < 0 && errno == EINTR)) {
+      if (r < 0) continue;
+      if ((n += r) == cap) {
+        if (cap > max)
+          return fail("'%s' is too large (limit %zu)", path, max), NULL;
+        p = xrealloc(p, (cap *= 2) + 1);
+      }
+    }
+    if (r < 0) return pfail("read '%s'", path), NULL;
+    p[n] = 0;
+    if (len) *len = n;
+    return steal_pointer(&p);
+  }
   if ((uint64_t)st.st_size > max)
     return fail("'%s' is too large (%lld bytes, limit %zu)", path,
                 (long long)st.st_size, max), NULL;
