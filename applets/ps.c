@@ -2,24 +2,100 @@
  * See https://docs.docker.com/reference/cli/docker/container/ls/ */
 #include "core/core.h"
 #include "core/container.h"
+#include "core/image.h"
 #include "core/listing.h"
 
 static const char usage[] =
-"usage: ps [-a] [-q] [--no-trunc] [--format FMT]\n\n"
+"usage: ps [-a] [-q] [-l] [-n N] [-f FILTER]... [--no-trunc] [--format FMT]\n\n"
 "List running containers (-a: all): CONTAINER ID, IMAGE, COMMAND, CREATED,\n"
 "STATUS, PORTS, NAMES, newest first.\n\n"
 "-a, --all     show stopped containers too\n"
 "-q, --quiet   only IDs\n"
+"-n, --last    the N newest containers, of all states\n"
+"-l, --latest  the newest container, of all states\n"
+"-f, --filter  id=PREFIX, name=TEXT (^ and $ anchor it), ancestor=IMAGE,\n"
+"              status=created|running|paused|exited, exited=CODE;\n"
+"              the same key twice: either; different keys: both.\n"
+"              status and exited show stopped containers without -a\n"
 "--no-trunc    do not truncate IDs and commands\n"
 "--format      Go template ({{.ID}} {{.Image}} {{.Command}} {{.Names}}\n"
 "              {{.Status}} {{.CreatedAt}} {{.RunningFor}}), 'table ...'\n";
 
-static int all, quiet, notrunc;
+static int all, quiet, notrunc, latest;
+static long last = -1;
 static char *format;
+static struct strv filters;
 static const struct opt opts[] = {
   OPT_FLAG('a', "all", &all), OPT_FLAG('q', "quiet", &quiet),
-  OPT_FLAG(0, "no-trunc", &notrunc), OPT_STR(0, "format", &format), OPT_END
+  OPT_FLAG('l', "latest", &latest), OPT_INT('n', "last", &last),
+  OPT_LIST('f', "filter", &filters), OPT_FLAG(0, "no-trunc", &notrunc),
+  OPT_STR(0, "format", &format), OPT_END
 };
+
+static const char *const status_names[] = {
+  [CT_CREATED] = "created", [CT_RUNNING] = "running",
+  [CT_EXITED] = "exited", [CT_PAUSED] = "paused",
+};
+
+/* Docker's name filter is a regular expression; what scripts give it is a
+ * piece of the name, often anchored: "web", "^web$", "^/web". */
+static int name_match(const char *pat, const char *name)
+{
+  size_t pl = strlen(pat), nl;
+  int head = *pat == '^', tail = pl > (size_t)head && pat[pl - 1] == '$';
+  const char *p = pat + head;
+
+  pl -= head + tail;
+  if (*name == '/') name++;
+  if (head && *p == '/') p++, pl--;
+  nl = strlen(name);
+  if (pl > nl) return 0;
+  if (head && tail) return pl == nl && !strncmp(name, p, pl);
+  if (head) return !strncmp(name, p, pl);
+  if (tail) return !strncmp(name + nl - pl, p, pl);
+  for (size_t i = 0; i + pl <= nl; i++)
+    if (!strncmp(name + i, p, pl)) return 1;
+  return 0;
+}
+
+/* One filter key against one container: does any of its values match? */
+static int match(const char *key, const char *val, const struct container *c,
+                 int status, struct image *imgs, size_t nimgs)
+{
+  if (!strcmp(key, "id")) return !strncmp(c->id, val, strlen(val));
+  if (!strcmp(key, "name"))
+    return name_match(val, json_str(c->config, "Name") ?: "");
+  if (!strcmp(key, "status")) return !strcmp(status_names[status], val);
+  if (!strcmp(key, "exited")) {
+    char *end;
+    long code = strtol(val, &end, 10);
+    return status == CT_EXITED && !*end &&
+           json_int(c->state, "ExitCode", -1) == code;
+  }
+  if (!strcmp(key, "ancestor")) {
+    int i = image_find(imgs, nimgs, val);
+    const char *img = json_str(c->config, "Image");
+    return (img && i >= 0 && !strcmp(imgs[i].id, img)) ||
+           !strcmp(json_str(c->config, "ImageName") ?: "", val);
+  }
+  return 0;
+}
+
+/* Every key of the filters ("key\0value", split when parsed) has a value
+ * that matches. */
+static int keep(const struct container *c, int status, struct image *imgs,
+                size_t nimgs)
+{
+  for (size_t i = 0; i < filters.n; i++) {
+    int ok = 0;
+    for (size_t j = 0; j < filters.n && !ok; j++)
+      if (!strcmp(filters.v[j], filters.v[i]))
+        ok = match(filters.v[j], filters.v[j] + strlen(filters.v[j]) + 1, c,
+                   status, imgs, nimgs);
+    if (!ok) return 0;
+  }
+  return 1;
+}
 
 static const char *const headers[] = {
   "ID", "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND",
@@ -39,11 +115,38 @@ static int ps_main(int argc, char **argv)
   struct listing l = { format, NULL, headers, { 0 }, 0 };
   struct container *v;
   struct store s;
-  size_t n;
+  struct image *imgs = NULL;
+  size_t n, nimgs = 0, shown = 0;
 
+  for (size_t i = 0; i < filters.n; i++) {
+    char *f = filters.v[i], *eq = strchr(f, '=');
+    static const char *const keys[] = { "id", "name", "status", "exited",
+                                        "ancestor", NULL };
+    size_t k = 0;
+    if (!eq) return fail("bad format of filter (expected name=value)");
+    *eq = 0;
+    while (keys[k] && strcmp(f, keys[k])) k++;
+    if (!keys[k]) return fail("invalid filter '%s'", f);
+    if (k == 2) {
+      size_t st = 0;
+      while (st < ARRAY_LEN(status_names) && strcmp(status_names[st], eq + 1))
+        st++;
+      if (st == ARRAY_LEN(status_names))
+        return fail("invalid filter 'status=%s'", eq + 1);
+    }
+    if (k == 2 || k == 3) all = 1;
+  }
+  if (latest) last = 1;
+  if (last >= 0) all = 1;
   if (store_open(&s, STORE_READ) < 0) return -1;
   container_list(&s, &v, &n);
   qsort(v, n, sizeof(*v), by_created);
+  for (size_t i = 0; i < filters.n; i++)
+    if (!strcmp(filters.v[i], "ancestor") && !imgs) {
+      cJSON *idx = store_index_load(&s);
+      if (idx) image_list(&s, idx, &imgs, &nimgs);
+      cJSON_Delete(idx);
+    }
   l.deflt = quiet ? "{{.ID}}" : "table {{.ID}}\t{{.Image}}\t{{.Command}}\t"
             "{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
   if (quiet) l.format = NULL;
@@ -55,6 +158,9 @@ static int ps_main(int argc, char **argv)
     int status = container_status(&v[i]);
 
     if (!all && status != CT_RUNNING && status != CT_PAUSED) continue;
+    if (last >= 0 && shown >= (size_t)last) break;
+    if (!keep(&v[i], status, imgs, nimgs)) continue;
+    shown++;
     buf_printf(&cmd, "%s", json_str(v[i].config, "Path"));
     cJSON_ArrayForEach(a, json_arr(v[i].config, "Args"))
       buf_printf(&cmd, " %s", a->valuestring);
