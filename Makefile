@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
@@ -63,7 +63,7 @@ $(B)/buildtime.h: FORCE
 	@t=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)}; \
 	  echo "#define OCIBOX_BUILD_TIME $${t:-0}LL" > $@.tmp; \
 	  cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-$(B)/core/tls.o: $(B)/buildtime.h
+$(B)/core/tls.o $(B)/applets/version.o: $(B)/buildtime.h
 
 $(B)/%.o: %.c $(HDRS) | $(DEPLIBS)
 	@mkdir -p $(dir $@)

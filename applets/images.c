@@ -148,7 +148,6 @@ static int images_main(int argc, char **argv)
       const char *colon = name ? strrchr(name, ':') : NULL;
       cleanup_free char *repo = NULL;
       char sz[32], ago[40], at[64], id[DIGEST_LEN];
-      struct tm tm;
       cJSON *row;
 
       if (!keep(img, name, &refs, dangling, &labels, before, since)) continue;
@@ -159,9 +158,8 @@ static int images_main(int argc, char **argv)
                   : xstrdup("<none>");
       row = cJSON_CreateObject();
       cJSON_AddStringToObject(row, "Containers", "N/A");
-      gmtime_r(&img->created, &tm);
-      strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-      cJSON_AddStringToObject(row, "CreatedAt", at);
+      cJSON_AddStringToObject(row, "CreatedAt",
+                              fmt_created_at(at, img->created));
       cJSON_AddStringToObject(row, "CreatedSince",
                               img->created ? fmt_ago(ago, img->created)
                                            : "N/A");

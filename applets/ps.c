@@ -152,7 +152,7 @@ static int ps_main(int argc, char **argv)
   if (quiet) l.format = NULL;
   for (size_t i = 0; i < n; i++) {
     struct buf cmd = { 0 };
-    char st[64], ago[40], id[65];
+    char st[64], ago[40], id[65], at[40];
     time_t t = 0;
     cJSON *row, *a;
     int status = container_status(&v[i]);
@@ -175,8 +175,7 @@ static int ps_main(int argc, char **argv)
     }
     time_parse(json_str(v[i].config, "Created"), &t);
     cJSON_AddStringToObject(row, "RunningFor", fmt_ago(ago, t));
-    cJSON_AddStringToObject(row, "CreatedAt", json_str(v[i].config,
-                                                       "Created"));
+    cJSON_AddStringToObject(row, "CreatedAt", fmt_created_at(at, t));
     cJSON_AddStringToObject(row, "Status", container_status_text(&v[i], st));
     cJSON_AddStringToObject(row, "Ports", "");
     cJSON_AddStringToObject(row, "Names", json_str(v[i].config, "Name"));

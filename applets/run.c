@@ -341,7 +341,7 @@ static int run_main(int argc, char **argv)
     cJSON_AddItemToArray(e, cJSON_CreateString(args.v[i]));
   {
     char t[40];
-    cJSON_AddStringToObject(cfg, "Created", time_fmt(t, time(NULL)));
+    cJSON_AddStringToObject(cfg, "Created", time_fmt_now_ns(t));
   }
   cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
   /* a --rm container's files die with it: no fsync for them (after a

@@ -26,3 +26,4 @@ APPLET_push    = y
 APPLET_login   = y
 APPLET_logout  = y
 APPLET_search  = y
+APPLET_version = y

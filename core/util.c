@@ -381,6 +381,15 @@ char *fmt_size(char *buf, int64_t size)
   return buf;
 }
 
+char *fmt_created_at(char *buf, time_t t)
+{
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  strftime(buf, 40, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+  return buf;
+}
+
 char *fmt_ago(char *buf, time_t then)
 {
   double d = difftime(time(NULL), then);
@@ -431,6 +440,18 @@ char *time_fmt(char *buf, time_t t)
 
   gmtime_r(&t, &tm);
   strftime(buf, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+char *time_fmt_now_ns(char *buf)
+{
+  struct timespec ts;
+  struct tm tm;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + 19, 21, ".%09ldZ", ts.tv_nsec);
   return buf;
 }
 

@@ -111,10 +111,15 @@ int rm_rf(int dirfd, const char *path);
  * "2 days ago" (go-units HumanDuration). buf must hold 32 bytes. */
 char *fmt_size(char *buf, int64_t size);
 char *fmt_ago(char *buf, time_t then);
+/* Docker's CreatedAt: "2026-12-02 06:41:13 +0000 UTC". buf of 40. */
+char *fmt_created_at(char *buf, time_t t);
 /* Parse an RFC 3339 time ("2024-01-02T03:04:05.123Z", offsets allowed);
  * -1 on error. Format one in UTC with nanoseconds omitted; buf of 40. */
 int time_parse(const char *s, time_t *t);
 char *time_fmt(char *buf, time_t t);
+/* Now, to the nanosecond, as Docker records a container's creation
+ * ("2026-12-02T06:38:01.123456789Z"; these sort as strings). buf of 40. */
+char *time_fmt_now_ns(char *buf);
 
 int str_starts(const char *s, const char *prefix);
 int str_ends(const char *s, const char *suffix);
