@@ -670,10 +670,8 @@ static char **own_cgroups(const char *name)
 {
   cleanup_free char *text = file_read(AT_FDCWD, "/proc/self/cgroup", 65536,
                                       NULL);
-  char **own = NULL;
+  char **own = NULL, *sv;
   size_t n = 0;
-
-  char *sv;
 
   for (char *l = text ? strtok_r(text, "\n", &sv) : NULL; l;
        l = strtok_r(NULL, "\n", &sv)) {

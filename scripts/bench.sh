@@ -1,6 +1,7 @@
 #!/bin/bash
-# bench.sh [run] [load] [save] - ocibox beside its peers on the same data, in
-# one run, as ratios of median wall time (and peak RSS where it matters).
+# bench.sh [run] [load] [save] [pull] [push] - ocibox beside its peers on the
+# same data, in one run, as ratios of median wall time (and peak RSS where it
+# matters).
 #
 #   run   ocibox run --rm IMAGE true    vs  crun run of a prepared bundle,
 #         back to back and 50 ms apart
@@ -9,6 +10,7 @@
 #   pull  ocibox pull (ready to run)    vs  podman pull, and skopeo copy +
 #         of a ~170 MB 3-layer Debian       umoci unpack, from the same
 #         (debootstrap minbase)             local docker-registry
+#         and the same over TLS             (TLS: podman pull only)
 #   push  ocibox push to a new repo     vs  skopeo copy to a new repo
 #
 # The image is the host's busybox-static (scripts/mkbusybox.sh); the load and
@@ -169,15 +171,21 @@ for sec in $SECTIONS; do
     fi
     if [ "$sec" = pull ]; then
       N_SAVE=$N; N=$N_NET
-      # Every run pulls into a directory of its own, and none is removed
-      # until the section is over. Deleting the previous run's ~6,700 files
-      # just before the next pull makes ext4 skip each recently freed inode
-      # while allocating (recently_deleted() in ext4_create, found with
-      # perf): the cost grows run after run, by more than a second of
-      # system time here, and falls on whoever runs next. A device pulls
-      # into a store that has not just lost 6,700 files.
+      # Every run pulls into a directory of its own, none removed until
+      # the section is over, and the page cache is dropped before each
+      # (DROP_CACHES=0 to keep it), as ../shared/bench does for pulls.
+      # On this VM's ext4, inode allocation steps over inodes freed
+      # earlier while their inode-table blocks stay cached
+      # (recently_deleted() in ext4_create, seen with perf): removing one
+      # run's 6,700 files before the next, or an earlier bench's store,
+      # added up to 2 s of system time per pull, growing run after run
+      # and falling on whoever ran next. A device pulls into a store that
+      # has not just lost 6,700 files.
       k=0
-      nx() { k=$((k + 1)); }
+      nx() {
+        k=$((k + 1))
+        if [ "${DROP_CACHES:-1}" = 1 ]; then sync; echo 3 > /proc/sys/vm/drop_caches; fi
+      }
       opull() { "$OCIBOX" --root "$W/po.$k" pull -q "$REG/debian:12"; }
       ppull() { podman --root "$W/pp.$k/root" --runroot "$W/pp.$k/run" --storage-driver overlay \
                   pull -q --tls-verify=false "$REG/debian:12"; }
@@ -194,6 +202,31 @@ for sec in $SECTIONS; do
       nx; kc=$(rss sh -c "skopeo copy -q --src-tls-verify=false docker://$REG/debian:12 oci:$W/sk.$k:debian && umoci unpack --image $W/sk.$k:debian $W/bundle.$k")
       row "pull debian (ready to run)" ocibox "$MA" "$MB" "$ka" "$kc"
       echo "  (peer: skopeo copy + umoci unpack; RSS: the larger of the two)"
+      # the same over TLS, as real registries are: a second instance on the
+      # same storage, with a certificate for localhost from a CA of our own
+      tport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      mkdir -p "$W/pki/localhost:$tport"
+      (cd "$W/pki" &&
+       openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout ca.key -out ca.crt -subj "/CN=bench CA" \
+         -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" &&
+       openssl req -newkey rsa:2048 -nodes -keyout l.key -out l.csr -subj /CN=localhost &&
+       printf 'subjectAltName=DNS:localhost\n' > l.ext &&
+       openssl x509 -req -in l.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile l.ext -out l.crt &&
+       cp ca.crt "localhost:$tport/") > /dev/null 2>&1
+      printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n  tls:\n    certificate: %s\n    key: %s\n' \
+        "$W/reg" "$tport" "$W/pki/l.crt" "$W/pki/l.key" > "$W/treg.yml"
+      docker-registry serve "$W/treg.yml" > "$W/treg.log" 2>&1 &
+      TREGPID=$!
+      trap 'kill $REGPID $TREGPID 2>/dev/null; rm -rf "$W"' EXIT
+      sleep 1
+      TREG=localhost:$tport
+      otpull() { SSL_CERT_FILE=$W/pki/ca.crt "$OCIBOX" --root "$W/po.$k" pull -q "$TREG/debian:12"; }
+      ptpull() { podman --root "$W/pp.$k/root" --runroot "$W/pp.$k/run" --storage-driver overlay \
+                   pull -q --cert-dir "$W/pki/localhost:$tport" "$TREG/debian:12"; }
+      pair nx otpull nx ptpull
+      row "pull debian over TLS" ocibox "$MA" "$MB"
+      echo "  (peer: podman pull)"
+      kill $TREGPID 2>/dev/null
       rm -rf "$W"/po.* "$W"/pp.* "$W"/sk.* "$W"/bundle.*
       N=$N_SAVE
     else
