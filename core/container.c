@@ -62,8 +62,10 @@ uint64_t container_proc_start(int pid)
   close(fd);
   if (n <= 0) return 0;
   buf[n] = 0;
-  /* the command name may hold spaces: count fields after its ')' */
-  if (!(p = strrchr(buf, ')'))) return 0;
+  /* the command name may hold spaces: count fields after its ')'; a
+   * zombie (state Z, X) runs no more */
+  if (!(p = strrchr(buf, ')')) || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+    return 0;
   for (i = 2; *p && i < 22; p++)
     if (*p == ' ') i++;
   sscanf(p, "%llu", &start);
@@ -185,12 +187,32 @@ int container_find(struct store *s, const char *key, struct container *c)
   return 0;
 }
 
+/* Whether a container has this name (names only: "ec" may well be the
+ * prefix of some ID, and is still free as a name); its ID to id. */
+static int name_user(struct store *s, const char *name, char *id)
+{
+  struct container *v;
+  size_t n;
+  int found = 0;
+
+  container_list(s, &v, &n);
+  for (size_t i = 0; i < n && !found; i++) {
+    const char *o = json_str(v[i].config, "Name");
+    if (o && (!strcmp(o, name) || (*o == '/' && !strcmp(o + 1, name)))) {
+      memcpy(id, v[i].id, 65);
+      found = 1;
+    }
+  }
+  container_list_free(v, n);
+  return found;
+}
+
 int container_create(struct store *s, struct container *c, const char *name,
                      cJSON *config)
 {
   unsigned char rnd[32];
   cleanup_free char *dir = NULL, *cp = NULL, *gen = NULL, *text = NULL;
-  struct container other;
+  char other[65];
   int fd;
 
   memset(c, 0, sizeof(*c));
@@ -212,12 +234,10 @@ int container_create(struct store *s, struct container *c, const char *name,
                   "0123456789_.-", *p))
         return fail("Invalid container name (%s), only [a-zA-Z0-9]"
                     "[a-zA-Z0-9_.-] are allowed", name);
-    if (container_find(s, name, &other) == 0) {
-      fail("Conflict. The container name \"/%s\" is already in use by "
-           "container \"%s\". You have to remove (or rename) that container "
-           "to be able to reuse that name.", name, other.id);
-      container_free(&other);
-      return -1;
+    if (name_user(s, name, other)) {
+      return fail("Conflict. The container name \"/%s\" is already in use "
+                  "by container \"%s\". You have to remove (or rename) that "
+                  "container to be able to reuse that name.", name, other);
     }
   } else {
     for (int tries = 0; tries < 20; tries++) {
@@ -230,8 +250,7 @@ int container_create(struct store *s, struct container *c, const char *name,
         free(gen);
         gen = g;
       }
-      if (container_find(s, gen, &other) < 0) break;
-      container_free(&other);
+      if (!name_user(s, gen, other)) break;
     }
     name = gen;
   }
@@ -258,6 +277,17 @@ int container_save_state(struct store *s, struct container *c)
   return file_write_atomic(s->dfd, p, text, strlen(text), 0600);
 }
 
+int container_reload_state(struct store *s, struct container *c)
+{
+  cleanup_free char *p = container_path(c, "state.json");
+  cJSON *st = json_read(s->dfd, p, JSON_MAX);
+
+  if (!st) return -1;
+  cJSON_Delete(c->state);
+  c->state = st;
+  return 0;
+}
+
 int container_status(const struct container *c)
 {
   const char *st = json_str(c->state, "Status");
@@ -271,6 +301,14 @@ int container_status(const struct container *c)
           (uint64_t)json_int(c->state, "StartTime", -1))
       return !strcmp(st, "paused") ? CT_PAUSED : CT_RUNNING;
     return CT_EXITED;
+  }
+  if (!strcmp(st, "restarting")) {
+    /* only while its monitor lives: not after a power cut */
+    int mon = json_int(c->state, "MonitorPid", 0);
+    if (mon > 0 && boot && !strcmp(boot, container_boot_id()) &&
+        container_proc_start(mon) ==
+          (uint64_t)json_int(c->state, "MonitorStart", -1))
+      return CT_RESTARTING;
   }
   return CT_EXITED;
 }
@@ -290,15 +328,23 @@ char *container_status_text(const struct container *c, char *buf)
     return buf;
   }
   if (time_parse(json_str(c->state, "FinishedAt"), &t) < 0) t = 0;
-  snprintf(buf, 64, "Exited (%d) %s", (int)json_int(c->state, "ExitCode",
-           -1), t ? fmt_ago(ago, t) : "");
+  snprintf(buf, 64, "%s (%d) %s", st == CT_RESTARTING ? "Restarting"
+           : "Exited", (int)json_int(c->state, "ExitCode", -1),
+           t ? fmt_ago(ago, t) : "");
   return buf;
 }
 
 int container_remove(struct store *s, const struct container *c)
 {
   cleanup_free char *dir = xasprintf("containers/%s", c->id);
+  cleanup_free char *trash = xasprintf("containers/.trash-%s", c->id);
 
+  /* gone for every reader at once, and a monitor still writing its
+   * record writes nowhere; what a failure leaves, container_sweep takes */
+  if (renameat(s->dfd, dir, s->dfd, trash) == 0) {
+    rm_rf(s->dfd, trash);
+    return 0;
+  }
   if (rm_rf(s->dfd, dir) < 0) return fail_wrap("remove container %.12s",
                                                c->id);
   return 0;
@@ -385,4 +431,19 @@ int container_each(struct store *s, int argc, char **argv,
     container_free(&c);
   }
   return ret;
+}
+
+int container_mark_stopped(struct store *s, const struct container *c, int on)
+{
+  cleanup_free char *p = container_path(c, "stopped");
+
+  if (!on) return unlinkat(s->dfd, p, 0) < 0 && errno != ENOENT ? -1 : 0;
+  return file_write_atomic(s->dfd, p, "", 0, 0600);
+}
+
+int container_stopped_by_hand(struct store *s, const struct container *c)
+{
+  cleanup_free char *p = container_path(c, "stopped");
+
+  return faccessat(s->dfd, p, F_OK, 0) == 0;
 }

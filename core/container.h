@@ -19,13 +19,16 @@
 #include "core/json.h"
 #include "core/store.h"
 
-enum { CT_CREATED, CT_RUNNING, CT_EXITED, CT_PAUSED };
+/* CT_RESTARTING: between two runs of a restart policy, its monitor
+ * waiting (state "restarting", MonitorPid alive) */
+enum { CT_CREATED, CT_RUNNING, CT_EXITED, CT_PAUSED, CT_RESTARTING };
 
 struct container {
   char id[65];
   cJSON *config;      /* owned: Name, Image, ImageName, Path, Args, ... */
   cJSON *state;       /* owned: Pid, StartTime, BootId, Status, ExitCode,
-                         Created, StartedAt, FinishedAt */
+                         Created, StartedAt, FinishedAt, RestartCount,
+                         ManuallyStopped, MonitorPid, MonitorStart */
 };
 
 /* Allocate an id and a name (Docker's "adjective_name" when name is NULL),
@@ -47,11 +50,15 @@ void container_sweep(struct store *s);
 
 /* Write state.json atomically. */
 int container_save_state(struct store *s, struct container *c);
+/* Read state.json again (another process may have written it). */
+int container_reload_state(struct store *s, struct container *c);
 /* CT_* from the state, checking that a "running" pid is really ours. */
 int container_status(const struct container *c);
-/* "Up 2 minutes", "Exited (0) 3 seconds ago", "Created". buf of 64. */
+/* "Up 2 minutes", "Exited (0) 3 seconds ago", "Restarting (1) 2 seconds
+ * ago", "Created". buf of 64. */
 char *container_status_text(const struct container *c, char *buf);
-/* A process's start time (field 22 of /proc/PID/stat), 0 if gone. */
+/* A process's start time (field 22 of /proc/PID/stat), 0 if gone or a
+ * zombie. */
 uint64_t container_proc_start(int pid);
 /* This boot's id (/proc/sys/kernel/random/boot_id), "" if unknown. */
 const char *container_boot_id(void);
@@ -76,6 +83,12 @@ int container_layers(struct store *s, const struct container *c, int *upper,
 int container_each(struct store *s, int argc, char **argv,
                    int (*fn)(struct store *s, struct container *c,
                              const char *name));
+
+/* Mark (on) or unmark the container as stopped by hand (stop, rm -f): a
+ * file, "stopped", so that its monitor and a boot-time start see it
+ * without racing on state.json. A restart policy never overrides it. */
+int container_mark_stopped(struct store *s, const struct container *c, int on);
+int container_stopped_by_hand(struct store *s, const struct container *c);
 
 /* "containers/<id>/<name>"; caller frees. */
 char *container_path(const struct container *c, const char *name);
