@@ -14,7 +14,8 @@ static const char usage[] =
 "-n, --last    the N newest containers, of all states\n"
 "-l, --latest  the newest container, of all states\n"
 "-f, --filter  id=PREFIX, name=TEXT (^ and $ anchor it), ancestor=IMAGE,\n"
-"              status=created|running|paused|exited, exited=CODE;\n"
+"              status=created|running|restarting|paused|exited,\n"
+"              exited=CODE;\n"
 "              the same key twice: either; different keys: both.\n"
 "              status and exited show stopped containers without -a\n"
 "--no-trunc    do not truncate IDs and commands\n"
@@ -35,6 +36,7 @@ static const struct opt opts[] = {
 static const char *const status_names[] = {
   [CT_CREATED] = "created", [CT_RUNNING] = "running",
   [CT_EXITED] = "exited", [CT_PAUSED] = "paused",
+  [CT_RESTARTING] = "restarting",
 };
 
 /* Docker's name filter is a regular expression; what scripts give it is a
@@ -157,7 +159,9 @@ static int ps_main(int argc, char **argv)
     cJSON *row, *a;
     int status = container_status(&v[i]);
 
-    if (!all && status != CT_RUNNING && status != CT_PAUSED) continue;
+    if (!all && status != CT_RUNNING && status != CT_PAUSED &&
+        status != CT_RESTARTING)
+      continue;
     if (last >= 0 && shown >= (size_t)last) break;
     if (!keep(&v[i], status, imgs, nimgs)) continue;
     shown++;

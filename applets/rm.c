@@ -19,13 +19,13 @@ static int rm_one(struct store *s, struct container *c, const char *name)
   int st = container_status(c);
   cleanup_free char *cg = xasprintf("ocibox/%s", c->id);
 
-  if (st == CT_RUNNING || st == CT_PAUSED) {
+  if (st == CT_RUNNING || st == CT_PAUSED || st == CT_RESTARTING) {
     if (!force)
       return fail("cannot remove container \"%s\": container is running: "
                   "stop the container before removing or force remove",
                   name);
     /* the monitor records the exit: wait for the process to be gone */
-    launch_kill(c, SIGKILL, 2000);
+    launch_kill(s, c, SIGKILL, 2000);
   }
   sb_cgroup_remove(cg);
   return container_remove(s, c);

@@ -39,13 +39,17 @@ static const char usage[] =
 "--privileged       all capabilities, no masked paths, no no_new_privs\n"
 "--security-opt seccomp=unconfined  no seccomp filter (the default one is\n"
 "                   Docker's: keyrings, kexec, modules, swap, ... refused)\n"
+"--restart no|always|unless-stopped|on-failure[:N]  run the container again\n"
+"                   when it ends (detached: its monitor does; backoff from\n"
+"                   100 ms, doubling); `start --all` starts always and\n"
+"                   unless-stopped ones at boot\n"
 "--pull missing|always|never  when to pull the image (default: missing\n"
 "                   from the store)\n"
 "--storage-driver overlay|vfs  vfs: a flattened copy of the image per\n"
 "                   container (the default where the kernel has no overlayfs)\n";
 
 static char *name, *workdir, *user, *hostname, *entrypoint, *network,
-            *memory, *cpus, *driver, *pullmode;
+            *memory, *cpus, *driver, *pullmode, *restart;
 static int rm, detach, interactive, tty, readonly, init, privileged;
 static long pids_limit;
 static struct strv envs, envfiles, volumes, capadd, capdrop, secopts;
@@ -62,7 +66,7 @@ static const struct opt opts[] = {
   OPT_FLAG(0, "init", &init), OPT_LIST(0, "cap-add", &capadd),
   OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
   OPT_STR(0, "storage-driver", &driver), OPT_LIST(0, "security-opt", &secopts),
-  OPT_STR(0, "pull", &pullmode),
+  OPT_STR(0, "pull", &pullmode), OPT_STR(0, "restart", &restart),
   OPT_END
 };
 
@@ -210,6 +214,19 @@ static int run_main(int argc, char **argv)
            fail_print(), 125;
   sp.pids = pids_limit;
 
+  if (restart) {
+    char *colon = strchr(restart, ':'), *end = NULL;
+    long max = colon ? strtol(colon + 1, &end, 10) : 0;
+    size_t n = colon ? (size_t)(colon - restart) : strlen(restart);
+    if ((colon && (strncmp(restart, "on-failure", n) || n != 10 || !colon[1] ||
+                   *end || max < 0)) ||
+        (!colon && strcmp(restart, "no") && strcmp(restart, "always") &&
+         strcmp(restart, "unless-stopped") && strcmp(restart, "on-failure")))
+      return fail("invalid restart policy '%s'", restart), fail_print(), 125;
+    if (rm && strcmp(restart, "no"))
+      return fail("conflicting options: cannot specify both --restart and "
+                  "--rm"), fail_print(), 125;
+  }
   if (pullmode && strcmp(pullmode, "missing") && strcmp(pullmode, "always") &&
       strcmp(pullmode, "never"))
     return fail("invalid pull option: '%s': must be one of \"always\", "
@@ -344,6 +361,14 @@ static int run_main(int argc, char **argv)
     cJSON_AddStringToObject(cfg, "Created", time_fmt_now_ns(t));
   }
   cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
+  {
+    cJSON *rp = cJSON_AddObjectToObject(cfg, "RestartPolicy");
+    char *colon = restart ? strchr(restart, ':') : NULL;
+    cJSON_AddItemToObject(rp, "Name", cJSON_CreateString(
+      !restart ? "no" : colon ? "on-failure" : restart));
+    cJSON_AddNumberToObject(rp, "MaximumRetryCount",
+                            colon ? atol(colon + 1) : 0);
+  }
   /* a --rm container's files die with it: no fsync for them (after a
    * power cut, container_sweep removes what is left) */
   sync_off = rm;

@@ -24,8 +24,9 @@ static int stop_one(struct store *s, struct container *c, const char *name)
 {
   int st = container_status(c);
 
-  if (st != CT_RUNNING && st != CT_PAUSED) return 0;
-  if (launch_kill(c, signo, seconds * 1000)) launch_kill(c, SIGKILL, 2000);
+  if (st != CT_RUNNING && st != CT_PAUSED && st != CT_RESTARTING) return 0;
+  if (launch_kill(s, c, signo, seconds * 1000))
+    launch_kill(s, c, SIGKILL, 2000);
   /* and wait for the monitor's record */
   for (int t = 0; t < 200; t++) {
     struct container n;

@@ -82,11 +82,53 @@ static void ended(struct store *s, struct container *c, int code, int rm,
   sb_cgroup_remove(cg);
   if (rm && container_discard(s, c, nsfd) == 0) return;
   if (nsfd >= 0) close(nsfd);
+  container_reload_state(s, c);     /* what others wrote meanwhile */
   json_set_str(c->state, "Status", "exited");
   json_set(c->state, "ExitCode", cJSON_CreateNumber(code));
   json_set(c->state, "Pid", cJSON_CreateNumber(0));
   now_in(c->state, "FinishedAt");
   container_save_state(s, c);
+}
+
+/* The restart policy's verdict on a run that ended with code after
+ * ran seconds: -1 for no restart, else the delay in ms before the next
+ * (Docker's: 100 ms, doubling up to a minute; back to 100 ms after a run
+ * of 10 s or more). A container stopped by hand is never restarted. */
+static long restart_delay(struct store *s, struct container *c, int code,
+                          time_t ran, long *backoff)
+{
+  const cJSON *rp = json_obj(c->config, "RestartPolicy");
+  const char *name = json_str(rp, "Name");
+  long max = json_int(rp, "MaximumRetryCount", 0);
+
+  if (!name || !strcmp(name, "no") || container_stopped_by_hand(s, c))
+    return -1;
+  if (!strcmp(name, "on-failure") &&
+      (code == 0 || (max > 0 && json_int(c->state, "RestartCount", 0) >= max)))
+    return -1;
+  *backoff = ran >= 10 || *backoff <= 0 ? 100
+             : *backoff * 2 > 60000 ? 60000 : *backoff * 2;
+  return *backoff;
+}
+
+/* Between two runs: "restarting" for ps, then wait, watching for stop or
+ * rm. 0 to run again. */
+static int restart_wait(struct store *s, struct container *c, long ms)
+{
+  json_set_str(c->state, "Status", "restarting");
+  container_save_state(s, c);
+  for (long t = 0; t < ms; t += 50) {
+    usleep(50000);
+    if (container_reload_state(s, c) < 0) return -1;    /* removed */
+    if (container_stopped_by_hand(s, c)) {
+      json_set_str(c->state, "Status", "exited");
+      container_save_state(s, c);
+      return -1;
+    }
+  }
+  json_set(c->state, "RestartCount", cJSON_CreateNumber(
+           json_int(c->state, "RestartCount", 0) + 1));
+  return 0;
 }
 
 int launch(struct store *s, struct container *c, int flags)
@@ -100,6 +142,7 @@ int launch(struct store *s, struct container *c, int flags)
   struct sb_spec sp;
   char rp[4096];
   int code, ret, pfd[2] = { -1, -1 }, rm = flags & LAUNCH_RM;
+  long backoff;
   pid_t pid;
 
   if (!sj) return fail("container %.12s has no spec", c->id), fail_print(),
@@ -186,53 +229,93 @@ int launch(struct store *s, struct container *c, int flags)
     if (nul >= 0) dup2(nul, 0), close(nul);
   }
 
-  if ((pid = sb_start(&sp, &code)) < 0) {
-    if (flags & LAUNCH_DETACH) {
-      char buf[1100];
-      int n = snprintf(buf, sizeof(buf), "E%c%s", code, fail_msg());
-      write(pfd[1], buf, n);
-    } else {
-      fail_print();
-    }
-    ended(s, c, code, rm, cg, -1);
-    if (flags & LAUNCH_DETACH) _exit(code);
-    return code;
-  }
-  json_set_str(c->state, "Status", "running");
-  json_set(c->state, "Pid", cJSON_CreateNumber(pid));
-  json_set(c->state, "StartTime",
-           cJSON_CreateNumber(container_proc_start(pid)));
-  json_set_str(c->state, "BootId", container_boot_id());
-  now_in(c->state, "StartedAt");
-  container_save_state(s, c);
+  /* started again: a stop by hand is over; the detached monitor is known
+   * by its pid, for a restart policy's waits */
+  container_mark_stopped(s, c, 0);
+  json_set(c->state, "RestartCount", cJSON_CreateNumber(0));
+  backoff = 0;
   if (flags & LAUNCH_DETACH) {
-    write(pfd[1], "OK", 2);
-    close(pfd[1]);
+    json_set(c->state, "MonitorPid", cJSON_CreateNumber(getpid()));
+    json_set(c->state, "MonitorStart",
+             cJSON_CreateNumber(container_proc_start(getpid())));
   }
-  /* with -t the output comes through the pty (to the log, detached) */
-  ret = sp.tty_fd >= 0 ? tty_relay(pid, sp.tty_fd, (flags & LAUNCH_STDIN)
-                                   ? 0 : -1, 1)
-                       : sb_wait(pid);
-  ended(s, c, ret, rm, cg, sp.mntns_fd);
-  if (flags & LAUNCH_DETACH) _exit(ret);
-  return ret;
+  for (int first = 1;; first = 0) {
+    time_t began = time(NULL);
+
+    if ((pid = sb_start(&sp, &code)) < 0) {
+      if (!(flags & LAUNCH_DETACH)) {
+        fail_print();
+      } else if (first) {
+        char buf[1100];
+        int n = snprintf(buf, sizeof(buf), "E%c%s", code, fail_msg());
+        write(pfd[1], buf, n);
+      }
+      ended(s, c, code, rm, cg, -1);
+      /* a container that could not start at all is not restarted */
+      if (!(flags & LAUNCH_DETACH)) return code;
+      if (first) _exit(code);
+      ret = code;
+    } else {
+      json_set_str(c->state, "Status", "running");
+      json_set(c->state, "Pid", cJSON_CreateNumber(pid));
+      json_set(c->state, "StartTime",
+               cJSON_CreateNumber(container_proc_start(pid)));
+      json_set_str(c->state, "BootId", container_boot_id());
+      now_in(c->state, "StartedAt");
+      container_save_state(s, c);
+      if ((flags & LAUNCH_DETACH) && first) {
+        write(pfd[1], "OK", 2);
+        close(pfd[1]);
+      }
+      /* with -t the output comes through the pty (to the log, detached) */
+      ret = sp.tty_fd >= 0 ? tty_relay(pid, sp.tty_fd, (flags & LAUNCH_STDIN)
+                                       ? 0 : -1, 1)
+                           : sb_wait(pid);
+      if (sp.tty_fd >= 0) close(sp.tty_fd);
+      ended(s, c, ret, rm, cg, sp.mntns_fd);
+    }
+    /* restart policies are the detached monitor's work */
+    if (!(flags & LAUNCH_DETACH)) return ret;
+    {
+      long ms = restart_delay(s, c, ret, time(NULL) - began, &backoff);
+      if (ms < 0 || restart_wait(s, c, ms) < 0) _exit(ret);
+    }
+  }
 }
 
-int launch_kill(struct container *c, int sig, long ms)
+int launch_kill(struct store *s, struct container *c, int sig, long ms)
 {
   int pid = json_int(c->state, "Pid", 0);
-  int paused = container_status(c) == CT_PAUSED;
+  int st = container_status(c);
 
-  if (pid <= 0) return 0;
+  /* first, so that no restart policy brings it back */
+  container_mark_stopped(s, c, 1);
+  if (st == CT_RESTARTING) {
+    /* its monitor sees the mark within 50 ms and ends */
+    for (long t = 0; t < 100 && container_reload_state(s, c) == 0 &&
+                     container_status(c) == CT_RESTARTING; t++)
+      usleep(10000);
+    return 0;
+  }
+  if (pid <= 0 || (st != CT_RUNNING && st != CT_PAUSED)) return 0;
   kill(pid, sig);
-  if (paused) {
+  if (st == CT_PAUSED) {
     cleanup_free char *cg = xasprintf("ocibox/%s", c->id);
     sb_freeze(cg, 0);
   }
-  /* the container's monitor reaps it and records the exit */
+  /* the container's monitor reaps it, records the exit and, stopped by
+   * hand, ends: wait for both */
   for (long t = 0; t < ms / 10 && container_proc_start(pid); t++)
     usleep(10000);
-  return container_proc_start(pid) != 0;
+  if (container_proc_start(pid)) return 1;
+  {
+    int mon = json_int(c->state, "MonitorPid", 0);
+    uint64_t at = json_int(c->state, "MonitorStart", -1);
+    for (long t = 0; t < ms / 10 && mon > 0 && container_proc_start(mon) == at;
+         t++)
+      usleep(10000);
+  }
+  return 0;
 }
 
 int launch_pause(struct store *s, struct container *c, int on)

@@ -30,10 +30,11 @@ int launch(struct store *s, struct container *c, int flags);
  * or running again. */
 int launch_pause(struct store *s, struct container *c, int on);
 
-/* Send sig to a running or paused container's main process; a paused one
- * is thawed, as its processes get the signal only then (Docker does the
- * same). Then wait up to ms milliseconds for the process to be gone:
- * 1 if it still runs. */
-int launch_kill(struct container *c, int sig, long ms);
+/* Stop by hand: mark the container so that no restart policy brings it
+ * back (a restarting one's monitor ends), then send sig to a running or
+ * paused container's main process; a paused one is thawed, as its
+ * processes get the signal only then (Docker does the same). Then wait up
+ * to ms milliseconds for the process to be gone: 1 if it still runs. */
+int launch_kill(struct store *s, struct container *c, int sig, long ms);
 
 #endif
