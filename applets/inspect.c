@@ -1,16 +1,20 @@
-/* inspect.c - show images as Docker's JSON
- * See https://docs.docker.com/reference/cli/docker/image/inspect/ */
+/* inspect.c - show containers and images as Docker's JSON
+ * See https://docs.docker.com/reference/cli/docker/inspect/ */
 #include "core/core.h"
+#include "core/container.h"
 #include "core/image.h"
 #include "core/tmpl.h"
 
 static const char usage[] =
-"usage: inspect [-f FORMAT] [--type image] IMAGE...\n\n"
-"Print a JSON array of the images (Id, RepoTags, RepoDigests, Created,\n"
-"Author, Config, Architecture, Os, Size, RootFS, Metadata).\n\n"
-"-f, --format  Go template per image: {{.Config.Cmd}}, {{json .Config}},\n"
-"              {{index .Config.Labels \"k\"}}, {{range .RepoTags}}...{{end}}\n"
-"--type        only 'image' is known\n";
+"usage: inspect [-f FORMAT] [--type container|image] NAME...\n\n"
+"Print a JSON array of the containers (Id, Created, Path, Args, State,\n"
+"Image, Name, RestartCount, Driver, HostConfig, Config) or images (Id,\n"
+"RepoTags, RepoDigests, Created, Author, Config, Architecture, Os, Size,\n"
+"RootFS, Metadata) named; a container is looked for first.\n\n"
+"-f, --format  Go template per object: {{.State.Status}}, {{.Config.Cmd}},\n"
+"              {{json .Config}}, {{index .Config.Labels \"k\"}},\n"
+"              {{range .RepoTags}}...{{end}}\n"
+"--type        container or image only\n";
 
 static char *format, *type;
 static const struct opt opts[] = {
@@ -61,6 +65,85 @@ static cJSON *describe(const struct image *img)
   return o;
 }
 
+/* Docker's inspect object for a container. */
+static cJSON *describe_container(struct store *s, const struct container *c)
+{
+  const cJSON *cfg = c->config, *spec = json_obj(cfg, "Spec"), *b;
+  cJSON *o = cJSON_CreateObject(), *st, *hc, *a;
+  int k = container_status(c), live = k == CT_RUNNING || k == CT_PAUSED;
+  const char *name = json_str(cfg, "Name"), *none = "0001-01-01T00:00:00Z";
+  cleanup_free char *slash = xasprintf("%s%s", name && *name == '/' ? ""
+                                       : "/", name ? name : "");
+
+  cJSON_AddStringToObject(o, "Id", c->id);
+  copy(o, cfg, "Created", "Created", cJSON_CreateString(""));
+  copy(o, cfg, "Path", "Path", cJSON_CreateString(""));
+  copy(o, cfg, "Args", "Args", cJSON_CreateArray());
+  st = cJSON_AddObjectToObject(o, "State");
+  cJSON_AddStringToObject(st, "Status", container_status_name(k));
+  cJSON_AddBoolToObject(st, "Running", live);
+  cJSON_AddBoolToObject(st, "Paused", k == CT_PAUSED);
+  cJSON_AddBoolToObject(st, "Restarting", k == CT_RESTARTING);
+  cJSON_AddBoolToObject(st, "OOMKilled", 0);
+  cJSON_AddBoolToObject(st, "Dead", 0);
+  cJSON_AddNumberToObject(st, "Pid", live ? json_int(c->state, "Pid", 0) : 0);
+  cJSON_AddNumberToObject(st, "ExitCode",
+                          k == CT_CREATED ? 0 : json_int(c->state, "ExitCode",
+                                                         0));
+  cJSON_AddStringToObject(st, "Error", "");
+  cJSON_AddStringToObject(st, "StartedAt", json_str(c->state, "StartedAt")
+                          ?: none);
+  cJSON_AddStringToObject(st, "FinishedAt", !live &&
+                          json_str(c->state, "FinishedAt")
+                          ? json_str(c->state, "FinishedAt") : none);
+  copy(o, cfg, "Image", "Image", cJSON_CreateString(""));
+  cJSON_AddStringToObject(o, "Name", slash);
+  cJSON_AddNumberToObject(o, "RestartCount",
+                          json_int(c->state, "RestartCount", 0));
+  cJSON_AddStringToObject(o, "Driver", json_str(spec, "Flat") ? "vfs"
+                                                               : "overlay");
+  cJSON_AddStringToObject(o, "Platform", "linux");
+  hc = cJSON_AddObjectToObject(o, "HostConfig");
+  a = cJSON_AddArrayToObject(hc, "Binds");
+  cJSON_ArrayForEach(b, json_arr(spec, "Binds")) {
+    cleanup_free char *v = xasprintf("%s:%s%s", json_str(b, "Src"),
+                                     json_str(b, "Dst"),
+                                     cJSON_IsTrue(cJSON_GetObjectItem(b, "Ro"))
+                                     ? ":ro" : "");
+    cJSON_AddItemToArray(a, cJSON_CreateString(v));
+  }
+  cJSON_AddStringToObject(hc, "NetworkMode",
+                          cJSON_IsTrue(cJSON_GetObjectItem(spec, "NetHost"))
+                          ? "host" : "none");
+  {
+    cJSON *no = cJSON_CreateObject();
+    cJSON_AddStringToObject(no, "Name", "no");
+    cJSON_AddNumberToObject(no, "MaximumRetryCount", 0);
+    copy(hc, cfg, "RestartPolicy", "RestartPolicy", no);
+  }
+  copy(hc, cfg, "AutoRemove", "AutoRemove", cJSON_CreateFalse());
+  cJSON_AddBoolToObject(hc, "Privileged",
+                        cJSON_IsTrue(cJSON_GetObjectItem(spec, "Privileged")));
+  cJSON_AddBoolToObject(hc, "ReadonlyRootfs",
+                        cJSON_IsTrue(cJSON_GetObjectItem(spec, "ReadOnly")));
+  cJSON_AddBoolToObject(hc, "Init",
+                        cJSON_IsTrue(cJSON_GetObjectItem(spec, "Init")));
+  cJSON_AddNumberToObject(hc, "Memory", json_int(spec, "Memory", 0));
+  cJSON_AddNumberToObject(hc, "PidsLimit", json_int(spec, "Pids", 0));
+  {
+    double cpus = cJSON_GetNumberValue(cJSON_GetObjectItem(spec, "Cpus"));
+    cJSON_AddNumberToObject(hc, "NanoCpus", cpus == cpus ? cpus * 1e9 : 0);
+  }
+  copy(o, cfg, "Config", "Config", cJSON_CreateObject());
+  a = json_obj(o, "Config");
+  json_set_str(a, "Hostname", json_str(spec, "Hostname") ?: "");
+  copy(a, cfg, "ImageName", "Image", cJSON_CreateString(""));
+  cJSON_AddBoolToObject(a, "Tty", cJSON_IsTrue(cJSON_GetObjectItem(spec,
+                                                                   "Tty")));
+  (void)s;
+  return o;
+}
+
 static int inspect_main(int argc, char **argv)
 {
   cJSON *arr = cJSON_CreateArray(), *idx;
@@ -69,21 +152,28 @@ static int inspect_main(int argc, char **argv)
   size_t n;
   int ret = 0;
 
-  if (type && strcmp(type, "image"))
-    return fail("unknown type '%s': only 'image' is supported", type);
+  if (type && strcmp(type, "image") && strcmp(type, "container"))
+    return fail("unknown type '%s': container or image", type);
   if (store_open(&s, STORE_READ) < 0 || !(idx = store_index_load(&s)))
     return -1;
   image_list(&s, idx, &v, &n);
   for (int i = 0; i < argc; i++) {
-    int k = image_find(v, n, argv[i]);
-    cJSON *o;
-    if (k < 0) {
-      fail("No such image: %s", argv[i]);
+    struct container c = { 0 };
+    int k = -1;
+    cJSON *o = NULL;
+    if ((!type || !strcmp(type, "container")) &&
+        container_find(&s, argv[i], &c) == 0)
+      o = describe_container(&s, &c);
+    container_free(&c);
+    if (!o && (!type || !strcmp(type, "image")) &&
+        (k = image_find(v, n, argv[i])) >= 0)
+      o = describe(&v[k]);
+    if (!o) {
+      fail("No such %s: %s", type ? type : "object", argv[i]);
       fail_print();
       ret = 1;
       continue;
     }
-    o = describe(&v[k]);
     if (format) {
       struct buf b = { 0 };
       if (tmpl_render(format, o, &b) < 0) return -1;

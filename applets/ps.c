@@ -33,12 +33,6 @@ static const struct opt opts[] = {
   OPT_STR(0, "format", &format), OPT_END
 };
 
-static const char *const status_names[] = {
-  [CT_CREATED] = "created", [CT_RUNNING] = "running",
-  [CT_EXITED] = "exited", [CT_PAUSED] = "paused",
-  [CT_RESTARTING] = "restarting",
-};
-
 /* Docker's name filter is a regular expression; what scripts give it is a
  * piece of the name, often anchored: "web", "^web$", "^/web". */
 static int name_match(const char *pat, const char *name)
@@ -67,7 +61,8 @@ static int match(const char *key, const char *val, const struct container *c,
   if (!strcmp(key, "id")) return !strncmp(c->id, val, strlen(val));
   if (!strcmp(key, "name"))
     return name_match(val, json_str(c->config, "Name") ?: "");
-  if (!strcmp(key, "status")) return !strcmp(status_names[status], val);
+  if (!strcmp(key, "status"))
+    return !strcmp(container_status_name(status), val);
   if (!strcmp(key, "exited")) {
     char *end;
     long code = strtol(val, &end, 10);
@@ -130,10 +125,11 @@ static int ps_main(int argc, char **argv)
     while (keys[k] && strcmp(f, keys[k])) k++;
     if (!keys[k]) return fail("invalid filter '%s'", f);
     if (k == 2) {
-      size_t st = 0;
-      while (st < ARRAY_LEN(status_names) && strcmp(status_names[st], eq + 1))
+      int st = 0;
+      while (container_status_name(st) && strcmp(container_status_name(st),
+                                                 eq + 1))
         st++;
-      if (st == ARRAY_LEN(status_names))
+      if (!container_status_name(st))
         return fail("invalid filter 'status=%s'", eq + 1);
     }
     if (k == 2 || k == 3) all = 1;

@@ -313,6 +313,16 @@ int container_status(const struct container *c)
   return CT_EXITED;
 }
 
+const char *container_status_name(int st)
+{
+  static const char *const names[] = {
+    [CT_CREATED] = "created", [CT_RUNNING] = "running",
+    [CT_EXITED] = "exited", [CT_PAUSED] = "paused",
+    [CT_RESTARTING] = "restarting",
+  };
+  return st >= 0 && st < (int)ARRAY_LEN(names) ? names[st] : NULL;
+}
+
 char *container_status_text(const struct container *c, char *buf)
 {
   char ago[40];

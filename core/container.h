@@ -54,6 +54,9 @@ int container_save_state(struct store *s, struct container *c);
 int container_reload_state(struct store *s, struct container *c);
 /* CT_* from the state, checking that a "running" pid is really ours. */
 int container_status(const struct container *c);
+/* Docker's word for a CT_* status: "created", "running", "exited",
+ * "paused", "restarting". */
+const char *container_status_name(int st);
 /* "Up 2 minutes", "Exited (0) 3 seconds ago", "Restarting (1) 2 seconds
  * ago", "Created". buf of 64. */
 char *container_status_text(const struct container *c, char *buf);
