@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version restart)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)

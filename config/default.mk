@@ -27,3 +27,4 @@ APPLET_login   = y
 APPLET_logout  = y
 APPLET_search  = y
 APPLET_version = y
+APPLET_restart = y

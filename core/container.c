@@ -431,13 +431,11 @@ int container_each(struct store *s, int argc, char **argv,
 
   for (int i = 0; i < argc; i++) {
     struct container c;
+    int r = container_find(s, argv[i], &c) < 0 ? -1 : fn(s, &c, argv[i]);
 
-    if (container_find(s, argv[i], &c) < 0 || fn(s, &c, argv[i]) < 0) {
-      fail_print();
-      ret = 1;
-    } else {
-      printf("%s\n", argv[i]);
-    }
+    if (r == -1) fail_print();
+    if (r < 0) ret = 1;
+    else printf("%s\n", argv[i]);
     container_free(&c);
   }
   return ret;

@@ -80,9 +80,10 @@ int container_discard(struct store *s, const struct container *c, int nsfd);
 int container_layers(struct store *s, const struct container *c, int *upper,
                      int **lowers, size_t *n);
 
-/* What stop, rm, pause and unpause do: for each NAME, find the container
- * and call fn; print NAME when fn returns 0. A name not found, or fn
- * failing (-1 after fail()), is said on stderr and makes the result 1. */
+/* What stop, rm, pause, unpause and restart do: for each NAME, find the
+ * container and call fn; print NAME when fn returns 0. A name not found,
+ * or fn failing (-1 after fail()), is said on stderr and makes the result
+ * 1; -2 is a failure fn has already said. */
 int container_each(struct store *s, int argc, char **argv,
                    int (*fn)(struct store *s, struct container *c,
                              const char *name));

@@ -318,6 +318,23 @@ int launch_kill(struct store *s, struct container *c, int sig, long ms)
   return 0;
 }
 
+void launch_stop(struct store *s, struct container *c, int sig, long seconds)
+{
+  int st = container_status(c);
+
+  if (st != CT_RUNNING && st != CT_PAUSED && st != CT_RESTARTING) return;
+  if (launch_kill(s, c, sig, seconds * 1000))
+    launch_kill(s, c, SIGKILL, 2000);
+  /* and wait for the record of whoever started it (run, or a monitor) */
+  for (int t = 0; t < 200; t++) {
+    const char *status;
+    if (container_reload_state(s, c) < 0) break;
+    status = json_str(c->state, "Status");
+    if (status && strcmp(status, "running")) break;
+    usleep(10000);
+  }
+}
+
 int launch_pause(struct store *s, struct container *c, int on)
 {
   cleanup_free char *cg = xasprintf("ocibox/%s", c->id);

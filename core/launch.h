@@ -36,5 +36,8 @@ int launch_pause(struct store *s, struct container *c, int on);
  * processes get the signal only then (Docker does the same). Then wait up
  * to ms milliseconds for the process to be gone: 1 if it still runs. */
 int launch_kill(struct store *s, struct container *c, int sig, long ms);
+/* What stop does: sig, SIGKILL after seconds, then wait until the exit
+ * is recorded (c's state is then the recorded one). */
+void launch_stop(struct store *s, struct container *c, int sig, long seconds);
 
 #endif

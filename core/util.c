@@ -4,11 +4,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -379,6 +381,26 @@ char *fmt_size(char *buf, int64_t size)
   }
   snprintf(buf, 32, "%.3g%s", v, units[i]);
   return buf;
+}
+
+int signal_parse(const char *s)
+{
+  static const struct { const char *name; int n; } sigs[] = {
+    { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+    { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+    { "TERM", SIGTERM }, { "ALRM", SIGALRM }, { "CONT", SIGCONT },
+    { "STOP", SIGSTOP }, { "PWR", SIGPWR }, { "WINCH", SIGWINCH },
+  };
+  char *end;
+  long n;
+
+  if (!s || !*s) return -1;
+  n = strtol(s, &end, 10);
+  if (!*end) return n > 0 && n < 65 ? (int)n : -1;
+  if (!strncasecmp(s, "SIG", 3)) s += 3;
+  for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+    if (!strcasecmp(s, sigs[i].name)) return sigs[i].n;
+  return -1;
 }
 
 char *fmt_created_at(char *buf, time_t t)

@@ -111,6 +111,9 @@ int rm_rf(int dirfd, const char *path);
  * "2 days ago" (go-units HumanDuration). buf must hold 32 bytes. */
 char *fmt_size(char *buf, int64_t size);
 char *fmt_ago(char *buf, time_t then);
+/* A signal as Docker takes it: a number, or a name with or without SIG
+ * ("TERM", "SIGKILL"); -1 if none. */
+int signal_parse(const char *s);
 /* Docker's CreatedAt: "2026-12-02 06:41:13 +0000 UTC". buf of 40. */
 char *fmt_created_at(char *buf, time_t t);
 /* Parse an RFC 3339 time ("2024-01-02T03:04:05.123Z", offsets allowed);
