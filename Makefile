@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version restart)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version restart container-prune)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
@@ -49,7 +49,7 @@ $(B)/config.stamp: FORCE
 	@mkdir -p $(B)
 	@echo "$(ON)" | cmp -s - $@ || echo "$(ON)" > $@
 $(B)/applets.h: $(B)/config.stamp
-	@for a in $(ON); do echo "APPLET_ENTRY($$a)"; done > $@
+	@for a in $(subst -,_,$(ON)); do echo "APPLET_ENTRY($$a)"; done > $@
 $(B)/config.h: $(B)/config.stamp Makefile
 	@{ echo '#define OCIBOX_VERSION "$(VERSION)"'; \
 	  $(foreach a,$(ON),echo '#define CFG_$(call UPPER,$(a)) 1';) \
@@ -85,7 +85,7 @@ test: setup-test
 
 # names that would shadow the system's own commands get no symlink unless
 # NOLINK is emptied; they stay reachable as "docker rm", "ocibox ps"
-NOLINK ?= rm ps export diff
+NOLINK ?= rm ps export diff container-prune
 install: $(B)/ocibox
 	install -D -m 0755 $(B)/ocibox $(DESTDIR)$(PREFIX)/bin/ocibox
 	for a in $(filter-out $(NOLINK),$(ON)) docker; do \

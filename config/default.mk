@@ -28,3 +28,4 @@ APPLET_logout  = y
 APPLET_search  = y
 APPLET_version = y
 APPLET_restart = y
+APPLET_container-prune = y

@@ -442,28 +442,6 @@ int layer_apply(struct store *s, const char *blob, const char *diff_id,
   return extract_verified(s, blob, -1, diff_id, dirfd, LAYER_APPLY, NULL);
 }
 
-/* Bytes in the files under dirfd/path (not following symlinks). */
-static int64_t du(int at, const char *path)
-{
-  cleanup_close int fd = openat(at, path, O_RDONLY | O_DIRECTORY |
-                                O_NOFOLLOW | O_CLOEXEC);
-  struct dirent *e;
-  struct stat st;
-  int64_t sum = 0;
-  DIR *d;
-
-  if (fd < 0 || !(d = fdopendir(fd))) return 0;
-  fd = -1;
-  while ((e = readdir(d))) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-    if (S_ISDIR(st.st_mode)) sum += du(dirfd(d), e->d_name);
-    else if (S_ISREG(st.st_mode)) sum += st.st_size;
-  }
-  closedir(d);
-  return sum;
-}
-
 int64_t layer_gc(struct store *s, cJSON *idx)
 {
   struct strv live = { 0 };
@@ -512,7 +490,7 @@ int64_t layer_gc(struct store *s, cJSON *idx)
                      strv_has(&live, e->d_name)))
         continue;
       p = xasprintf("layers/%s", e->d_name);
-      freed += du(s->dfd, p);
+      freed += dir_bytes(s->dfd, p);
       if (rm_rf(s->dfd, p) < 0) fail_print();
     }
     closedir(d);

@@ -47,6 +47,9 @@ struct applet {
 #define APPLET_X(n, mn, mx, fl) \
   const struct applet applet_##n = { #n, n##_main, usage, opts, mn, mx, fl }
 #define APPLET(n, mn, mx) APPLET_X(n, mn, mx, 0)
+/* An applet whose name is no C identifier ("container-prune") */
+#define APPLET_NAMED(n, name, mn, mx) \
+  const struct applet applet_##n = { name, n##_main, usage, opts, mn, mx, 0 }
 
 /* Name of the running applet, for messages. */
 extern const char *applet_name;

@@ -337,6 +337,27 @@ int mkdir_p(int dirfd, const char *path, mode_t mode)
   return 0;
 }
 
+int64_t dir_bytes(int at, const char *path)
+{
+  cleanup_close int fd = openat(at, path, O_RDONLY | O_DIRECTORY |
+                                O_NOFOLLOW | O_CLOEXEC);
+  struct dirent *e;
+  struct stat st;
+  int64_t sum = 0;
+  DIR *d;
+
+  if (fd < 0 || !(d = fdopendir(fd))) return 0;
+  fd = -1;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (S_ISDIR(st.st_mode)) sum += dir_bytes(dirfd(d), e->d_name);
+    else if (S_ISREG(st.st_mode)) sum += st.st_size;
+  }
+  closedir(d);
+  return sum;
+}
+
 int rm_rf(int dirfd, const char *path)
 {
   struct stat st;

@@ -106,6 +106,8 @@ int mkdir_p(int dirfd, const char *path, mode_t mode);
 /* rm -rf path relative to dirfd, never crossing into other mounts' trees
  * through symlinks (they are unlinked, not followed). */
 int rm_rf(int dirfd, const char *path);
+/* Bytes in the regular files under dirfd/path (symlinks not followed). */
+int64_t dir_bytes(int dirfd, const char *path);
 
 /* Docker's human forms: "4.26MB" (decimal, 3 significant digits) and
  * "2 days ago" (go-units HumanDuration). buf must hold 32 bytes. */
