@@ -12,7 +12,7 @@ B       := build
 include config/default.mk
 -include config/local.mk
 
-APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version restart container-prune)
+APPLETS := $(sort images tag rmi inspect history save load import prune run ps rm exec stop start logs commit export diff pause unpause pull push login logout search version restart container-prune kill wait)
 ON      := $(foreach a,$(APPLETS),$(if $(filter y,$(APPLET_$(a))),$(a)))
 OFF     := $(filter-out $(ON),$(APPLETS))
 UPPER    = $(shell echo $(1) | tr a-z- A-Z_)
@@ -85,7 +85,7 @@ test: setup-test
 
 # names that would shadow the system's own commands get no symlink unless
 # NOLINK is emptied; they stay reachable as "docker rm", "ocibox ps"
-NOLINK ?= rm ps export diff container-prune
+NOLINK ?= rm ps export diff kill wait container-prune
 install: $(B)/ocibox
 	install -D -m 0755 $(B)/ocibox $(DESTDIR)$(PREFIX)/bin/ocibox
 	for a in $(filter-out $(NOLINK),$(ON)) docker; do \

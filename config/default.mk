@@ -29,3 +29,5 @@ APPLET_search  = y
 APPLET_version = y
 APPLET_restart = y
 APPLET_container-prune = y
+APPLET_kill    = y
+APPLET_wait    = y

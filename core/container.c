@@ -288,6 +288,27 @@ int container_reload_state(struct store *s, struct container *c)
   return 0;
 }
 
+/* Whether the process that records the container's end still runs. */
+static int monitor_alive(const struct container *c)
+{
+  int mon = json_int(c->state, "MonitorPid", 0);
+  const char *boot = json_str(c->state, "BootId");
+
+  return mon > 0 && boot && !strcmp(boot, container_boot_id()) &&
+         container_proc_start(mon) ==
+           (uint64_t)json_int(c->state, "MonitorStart", -1);
+}
+
+int container_settled(const struct container *c)
+{
+  const char *st = json_str(c->state, "Status");
+
+  if (st && (!strcmp(st, "running") || !strcmp(st, "paused") ||
+             !strcmp(st, "restarting")))
+    return !monitor_alive(c) && container_status(c) == CT_EXITED;
+  return 1;
+}
+
 int container_status(const struct container *c)
 {
   const char *st = json_str(c->state, "Status");
@@ -302,14 +323,8 @@ int container_status(const struct container *c)
       return !strcmp(st, "paused") ? CT_PAUSED : CT_RUNNING;
     return CT_EXITED;
   }
-  if (!strcmp(st, "restarting")) {
-    /* only while its monitor lives: not after a power cut */
-    int mon = json_int(c->state, "MonitorPid", 0);
-    if (mon > 0 && boot && !strcmp(boot, container_boot_id()) &&
-        container_proc_start(mon) ==
-          (uint64_t)json_int(c->state, "MonitorStart", -1))
-      return CT_RESTARTING;
-  }
+  /* only while its monitor lives: not after a power cut */
+  if (!strcmp(st, "restarting") && monitor_alive(c)) return CT_RESTARTING;
   return CT_EXITED;
 }
 

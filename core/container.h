@@ -54,6 +54,9 @@ int container_save_state(struct store *s, struct container *c);
 int container_reload_state(struct store *s, struct container *c);
 /* CT_* from the state, checking that a "running" pid is really ours. */
 int container_status(const struct container *c);
+/* Whether the record is final: the container ran and its end is written,
+ * or whoever would write it is gone (a power cut, a killed monitor). */
+int container_settled(const struct container *c);
 /* Docker's word for a CT_* status: "created", "running", "exited",
  * "paused", "restarting". */
 const char *container_status_name(int st);

@@ -229,16 +229,15 @@ int launch(struct store *s, struct container *c, int flags)
     if (nul >= 0) dup2(nul, 0), close(nul);
   }
 
-  /* started again: a stop by hand is over; the detached monitor is known
-   * by its pid, for a restart policy's waits */
+  /* started again: a stop by hand is over. Who records the end (the
+   * detached monitor, or run itself) is known by its pid, so that others
+   * can wait for the record, and for a restart policy's waits */
   container_mark_stopped(s, c, 0);
   json_set(c->state, "RestartCount", cJSON_CreateNumber(0));
   backoff = 0;
-  if (flags & LAUNCH_DETACH) {
-    json_set(c->state, "MonitorPid", cJSON_CreateNumber(getpid()));
-    json_set(c->state, "MonitorStart",
-             cJSON_CreateNumber(container_proc_start(getpid())));
-  }
+  json_set(c->state, "MonitorPid", cJSON_CreateNumber(getpid()));
+  json_set(c->state, "MonitorStart",
+           cJSON_CreateNumber(container_proc_start(getpid())));
   for (int first = 1;; first = 0) {
     time_t began = time(NULL);
 

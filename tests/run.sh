@@ -36,7 +36,7 @@ BIN=$WORK/bin
 mkdir -p "$BIN"
 # applets whose names would shadow the system's own commands (rm, ps)
 # get no symlink: tests call them as "docker rm", as users do
-SHADOW=" rm ps export diff "
+SHADOW=" rm ps export diff kill wait "
 APPLETS_ON=" $("$OCIBOX" --help 2>&1 | sed -n '/^Currently/,$p' | tail -n +2 | tr '\n' ' ') "
 for a in $APPLETS_ON; do
   case "$SHADOW" in *" $a "*) continue ;; esac
