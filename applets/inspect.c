@@ -122,6 +122,7 @@ static cJSON *describe_container(struct store *s, const struct container *c)
     copy(hc, cfg, "RestartPolicy", "RestartPolicy", no);
   }
   copy(hc, cfg, "AutoRemove", "AutoRemove", cJSON_CreateFalse());
+  copy(hc, cfg, "LogConfig", "LogConfig", cJSON_CreateObject());
   cJSON_AddBoolToObject(hc, "Privileged",
                         cJSON_IsTrue(cJSON_GetObjectItem(spec, "Privileged")));
   cJSON_AddBoolToObject(hc, "ReadonlyRootfs",

@@ -3,6 +3,8 @@
 #include "core/core.h"
 #include "core/container.h"
 
+#include <sys/stat.h>
+
 static const char usage[] =
 "usage: logs [-f] [-n N] CONTAINER\n\n"
 "Print what a detached container wrote to its standard output and error.\n\n"
@@ -15,23 +17,39 @@ static const struct opt opts[] = {
   OPT_FLAG('f', "follow", &follow), OPT_STR('n', "tail", &tail), OPT_END
 };
 
-/* Where the last n lines start (a final newline ends the last line). */
-static off_t tail_start(int fd, long n)
+/* Where the last n lines start (a final newline ends the last line);
+ * *got: how many it found (fewer than n: the whole file). */
+static off_t tail_start(int fd, long n, long *got)
 {
   static char b[8192];
   off_t end = lseek(fd, 0, SEEK_END), pos = end;
   long seen = 0;
 
+  *got = 0;
   if (end <= 0 || n == 0) return end < 0 ? 0 : end;
   while (pos > 0) {
     size_t k = pos > (off_t)sizeof(b) ? sizeof(b) : (size_t)pos;
     pos -= k;
     if (pread(fd, b, k, pos) != (ssize_t)k) return 0;
     for (size_t i = k; i-- > 0;)
-      if (b[i] == '\n' && pos + (off_t)i != end - 1 && ++seen == n)
+      if (b[i] == '\n' && pos + (off_t)i != end - 1 && ++seen == n) {
+        *got = n;
         return pos + i + 1;
+      }
   }
+  *got = seen + 1;      /* the first line has no newline before it */
   return 0;
+}
+
+static int copy_out(int fd, off_t from, const char *p)
+{
+  static char buf[65536];
+  ssize_t n;
+
+  if (lseek(fd, from, SEEK_SET) < 0) return pfail("seek '%s'", p);
+  while ((n = read(fd, buf, sizeof(buf))) > 0)
+    if (write_full(1, buf, n) < 0) return pfail("write");
+  return n < 0 ? pfail("read '%s'", p) : 0;
 }
 
 static int logs_main(int argc, char **argv)
@@ -53,15 +71,56 @@ static int logs_main(int argc, char **argv)
   if (store_open(&s, STORE_READ) < 0 || container_find(&s, argv[0], &c) < 0)
     return -1;
   p = container_path(&c, "log");
-  if ((fd = openat(s.dfd, p, O_RDONLY | O_CLOEXEC)) < 0)
-    return errno == ENOENT ? 0 : pfail("open '%s'", p);
-  if (lines >= 0 && lseek(fd, tail_start(fd, lines), SEEK_SET) < 0)
-    return pfail("seek '%s'", p);
+  /* rotated files first, oldest first (--log-opt max-file): log.N..log.1 */
+  {
+    long k = 1, want = lines;
+    off_t *from;
+    int *fds;
+    while (1) {
+      cleanup_free char *r = xasprintf("%s.%ld", p, k);
+      if (faccessat(s.dfd, r, F_OK, 0) < 0) break;
+      k++;
+    }
+    fds = xzalloc(k * sizeof(*fds));
+    from = xzalloc(k * sizeof(*from));
+    /* newest first: which part of each file the tail takes */
+    for (long i = 0; i < k; i++) {
+      cleanup_free char *r = i ? xasprintf("%s.%ld", p, i) : xstrdup(p);
+      long got = 0;
+      fds[i] = openat(s.dfd, r, O_RDONLY | O_CLOEXEC);
+      if (fds[i] < 0 || want < 0) continue;       /* all of it */
+      if (want == 0) {                             /* none of it */
+        from[i] = lseek(fds[i], 0, SEEK_END);
+        continue;
+      }
+      from[i] = tail_start(fds[i], want, &got);
+      want -= got;
+    }
+    for (long i = k - 1; i > 0; i--) {
+      if (fds[i] >= 0) {
+        cleanup_free char *r = xasprintf("%s.%ld", p, i);
+        if (copy_out(fds[i], from[i], r) < 0) return -1;
+        close(fds[i]);
+      }
+    }
+    fd = fds[0];
+    if (fd >= 0 && lseek(fd, from[0], SEEK_SET) < 0)
+      return pfail("seek '%s'", p);
+    free(fds);
+    free(from);
+    if (fd < 0) return errno == ENOENT ? 0 : pfail("open '%s'", p);
+  }
   for (;;) {
     while ((n = read(fd, buf, sizeof(buf))) > 0)
       if (write_full(1, buf, n) < 0) return pfail("write");
     if (n < 0) return pfail("read '%s'", p);
     if (!follow) break;
+    {
+      /* cut to 0 by --log-opt max-size: read it again from its start */
+      struct stat st;
+      if (fstat(fd, &st) == 0 && st.st_size < lseek(fd, 0, SEEK_CUR))
+        lseek(fd, 0, SEEK_SET);
+    }
     {
       struct container now;
       int running;

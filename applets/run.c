@@ -43,6 +43,9 @@ static const char usage[] =
 "                   when it ends (detached: its monitor does; backoff from\n"
 "                   100 ms, doubling); `start --all` starts always and\n"
 "                   unless-stopped ones at boot\n"
+"--log-opt max-size=N[k|m|g], --log-opt max-file=N  cap a detached\n"
+"                   container's log: over N bytes it is moved to log.1\n"
+"                   (up to max-file files in all) and starts again\n"
 "--pull missing|always|never  when to pull the image (default: missing\n"
 "                   from the store)\n"
 "--storage-driver overlay|vfs  vfs: a flattened copy of the image per\n"
@@ -51,6 +54,7 @@ static const char usage[] =
 static char *name, *workdir, *user, *hostname, *entrypoint, *network,
             *memory, *cpus, *driver, *pullmode, *restart;
 static int rm, detach, interactive, tty, readonly, init, privileged;
+static struct strv logopts;
 static long pids_limit;
 static struct strv envs, envfiles, volumes, capadd, capdrop, secopts;
 static const struct opt opts[] = {
@@ -67,6 +71,7 @@ static const struct opt opts[] = {
   OPT_LIST(0, "cap-drop", &capdrop), OPT_FLAG(0, "privileged", &privileged),
   OPT_STR(0, "storage-driver", &driver), OPT_LIST(0, "security-opt", &secopts),
   OPT_STR(0, "pull", &pullmode), OPT_STR(0, "restart", &restart),
+  OPT_LIST(0, "log-opt", &logopts),
   OPT_END
 };
 
@@ -227,6 +232,16 @@ static int run_main(int argc, char **argv)
       return fail("conflicting options: cannot specify both --restart and "
                   "--rm"), fail_print(), 125;
   }
+  for (size_t i = 0; i < logopts.n; i++) {
+    const char *o = logopts.v[i];
+    int64_t b;
+    if (!(str_starts(o, "max-size=") && parse_bytes(o + 9, &b) == 0 &&
+          b > 0) &&
+        !(str_starts(o, "max-file=") && atol(o + 9) > 0 &&
+          strspn(o + 9, "0123456789") == strlen(o + 9)))
+      return fail("unknown or invalid log option '%s' (max-size=N, "
+                  "max-file=N)", o), fail_print(), 125;
+  }
   if (pullmode && strcmp(pullmode, "missing") && strcmp(pullmode, "always") &&
       strcmp(pullmode, "never"))
     return fail("invalid pull option: '%s': must be one of \"always\", "
@@ -361,6 +376,16 @@ static int run_main(int argc, char **argv)
     cJSON_AddStringToObject(cfg, "Created", time_fmt_now_ns(t));
   }
   cJSON_AddBoolToObject(cfg, "AutoRemove", rm);
+  {
+    cJSON *lc = cJSON_AddObjectToObject(cfg, "LogConfig"), *o;
+    cJSON_AddStringToObject(lc, "Type", "json-file");
+    o = cJSON_AddObjectToObject(lc, "Config");
+    for (size_t i = 0; i < logopts.n; i++) {
+      char *eq = strchr(logopts.v[i], '=');
+      cleanup_free char *k = xstrndup(logopts.v[i], eq - logopts.v[i]);
+      json_set_str(o, k, eq + 1);
+    }
+  }
   {
     cJSON *rp = cJSON_AddObjectToObject(cfg, "RestartPolicy");
     char *colon = restart ? strchr(restart, ':') : NULL;

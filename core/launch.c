@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* see launch.h */
@@ -131,6 +132,47 @@ static int restart_wait(struct store *s, struct container *c, long ms)
   return 0;
 }
 
+/* --log-opt max-size/max-file: a detached container writes straight to
+ * its log (no relay to slow it); once a second its monitor checks the
+ * size and, over the cap, shifts log.1.. up, copies log to log.1 and
+ * truncates log, which the container's O_APPEND writes then fill from 0
+ * (logrotate's copytruncate: what comes during the copy may be lost). */
+struct logcap {
+  int dfd;
+  const char *path;
+  int64_t max;
+  long files;
+};
+
+static void log_tick(void *ctx)
+{
+  struct logcap *l = ctx;
+  struct stat st;
+
+  if (fstat(1, &st) < 0 || st.st_size <= l->max) return;
+  for (long i = l->files - 1; i > 1; i--) {
+    cleanup_free char *from = xasprintf("%s.%ld", l->path, i - 1);
+    cleanup_free char *to = xasprintf("%s.%ld", l->path, i);
+    renameat(l->dfd, from, l->dfd, to);
+  }
+  if (l->files > 1) {
+    cleanup_free char *one = xasprintf("%s.1", l->path);
+    cleanup_free char *tmp = xasprintf("%s.1.tmp", l->path);
+    int in = openat(l->dfd, l->path, O_RDONLY | O_CLOEXEC);
+    int out = openat(l->dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                     0600);
+    static char buf[65536];
+    ssize_t n = 0;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0 &&
+           write_full(out, buf, n) == 0);
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    if (in >= 0 && out >= 0 && n == 0) renameat(l->dfd, tmp, l->dfd, one);
+    else unlinkat(l->dfd, tmp, 0);
+  }
+  ftruncate(1, 0);
+}
+
 int launch(struct store *s, struct container *c, int flags)
 {
   const cJSON *sj = json_obj(c->config, "Spec"), *b;
@@ -144,6 +186,7 @@ int launch(struct store *s, struct container *c, int flags)
   int code, ret, pfd[2] = { -1, -1 }, rm = flags & LAUNCH_RM;
   long backoff;
   pid_t pid;
+  struct logcap cap = { s->dfd, NULL, 0, 1 };
 
   if (!sj) return fail("container %.12s has no spec", c->id), fail_print(),
                   125;
@@ -193,11 +236,18 @@ int launch(struct store *s, struct container *c, int flags)
   if (s->lockfd >= 0) close(s->lockfd);
   s->lockfd = -1;
 
+  {
+    const cJSON *lc = json_obj(json_obj(c->config, "LogConfig"), "Config");
+    const char *ms = json_str(lc, "max-size"), *mf = json_str(lc, "max-file");
+    if (ms) parse_bytes(ms, &cap.max);
+    if (mf) cap.files = atol(mf) > 0 ? atol(mf) : 1;
+  }
   if (flags & LAUNCH_DETACH) {
     /* the monitor: a child in its own session that starts the container,
      * reports the outcome through a pipe, then waits and records */
     int logfd, nul;
     logp = container_path(c, "log");
+    cap.path = logp;
     if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
       return pfail("fork"), fail_print(), 125;
     if (pid) {
@@ -267,9 +317,12 @@ int launch(struct store *s, struct container *c, int flags)
         close(pfd[1]);
       }
       /* with -t the output comes through the pty (to the log, detached) */
-      ret = sp.tty_fd >= 0 ? tty_relay(pid, sp.tty_fd, (flags & LAUNCH_STDIN)
-                                       ? 0 : -1, 1)
-                           : sb_wait(pid);
+      if (sp.tty_fd >= 0)
+        ret = tty_relay(pid, sp.tty_fd, (flags & LAUNCH_STDIN) ? 0 : -1, 1);
+      else if ((flags & LAUNCH_DETACH) && cap.max > 0)
+        ret = sb_wait_every(pid, 1000, log_tick, &cap);
+      else
+        ret = sb_wait(pid);
       if (sp.tty_fd >= 0) close(sp.tty_fd);
       ended(s, c, ret, rm, cg, sp.mntns_fd);
     }

@@ -1032,10 +1032,42 @@ pid_t sb_enter(pid_t target, struct sb_spec *sp, int *code)
 
 int sb_wait(pid_t pid)
 {
+  return sb_wait_every(pid, 0, NULL, NULL);
+}
+
+static void on_chld(int sig) { (void)sig; }
+
+int sb_wait_every(pid_t pid, long ms, void (*tick)(void *), void *ctx)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  struct sigaction sa;
+  sigset_t chld, old;
   int status;
 
   relay_signals(pid);
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return 125;
-  return exit_code(status);
+  if (!tick) {
+    while (waitpid(pid, &status, 0) < 0)
+      if (errno != EINTR) return 125;
+    return exit_code(status);
+  }
+  /* SIGCHLD stays pending while blocked: sigtimedwait sees an exit that
+   * came before it, and wakes at once for one that comes during */
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_chld;
+  sigaction(SIGCHLD, &sa, NULL);
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) {
+      status = -1;
+      break;
+    }
+    tick(ctx);
+    sigtimedwait(&chld, NULL, &ts);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return status < 0 ? 125 : exit_code(status);
 }

@@ -66,6 +66,8 @@ pid_t sb_start(struct sb_spec *sp, int *code);
  * SIGUSR1, SIGUSR2 and SIGWINCH to it; return its exit code (128+N for a
  * signal), as Docker does. */
 int sb_wait(pid_t pid);
+/* The same, calling tick(ctx) every ms milliseconds meanwhile. */
+int sb_wait_every(pid_t pid, long ms, void (*tick)(void *), void *ctx);
 /* Run sp->argv (with sp->envp, cwd, user, caps) inside the namespaces and
  * cgroups of the running container whose init is target, as `exec` does.
  * Returns a pid to sb_wait for, or -1 with *code as for sb_start. */
