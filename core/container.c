@@ -94,17 +94,12 @@ void container_free(struct container *c)
 
 int container_list(struct store *s, struct container **v, size_t *n)
 {
-  cleanup_close int fd = -1;
   struct dirent *e;
   DIR *d;
 
   *v = NULL;
   *n = 0;
-  if (s->dfd < 0 || (fd = openat(s->dfd, "containers", O_RDONLY |
-                                 O_DIRECTORY | O_CLOEXEC)) < 0 ||
-      !(d = fdopendir(fd)))
-    return 0;
-  fd = -1;
+  if (!(d = dir_open(s->dfd, "containers", 0))) return 0;
   while ((e = readdir(d))) {
     if (strlen(e->d_name) != 64 || !is_hex(e->d_name, 64)) continue;
     *v = xrealloc(*v, (*n + 1) * sizeof(**v));
@@ -117,15 +112,10 @@ int container_list(struct store *s, struct container **v, size_t *n)
 
 void container_sweep(struct store *s)
 {
-  cleanup_close int fd = -1;
   struct dirent *e;
   DIR *d;
 
-  if (s->dfd < 0 || (fd = openat(s->dfd, "containers", O_RDONLY |
-                                 O_DIRECTORY | O_CLOEXEC)) < 0 ||
-      !(d = fdopendir(fd)))
-    return;
-  fd = -1;
+  if (!(d = dir_open(s->dfd, "containers", 0))) return;
   while ((e = readdir(d))) {
     struct container c;
 

@@ -243,16 +243,11 @@ int image_find(struct image *v, size_t n, const char *name)
 
 int image_users(struct store *s, const char *id, char *who)
 {
-  cleanup_close int fd = -1;
   struct dirent *e;
   int n = 0;
   DIR *d;
 
-  if (s->dfd < 0 ||
-      (fd = openat(s->dfd, "containers", O_RDONLY | O_DIRECTORY |
-                   O_CLOEXEC)) < 0 || !(d = fdopendir(fd)))
-    return 0;
-  fd = -1;
+  if (!(d = dir_open(s->dfd, "containers", 0))) return 0;
   while ((e = readdir(d))) {
     cleanup_free char *p = NULL;
     const char *img;

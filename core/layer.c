@@ -136,14 +136,11 @@ static int copy_data(struct tar_reader *t, int fd)
  * what this layer wrote (seen, by path, with every ancestor) stays. */
 static int apply_opaque(int dfd, const char *path, const struct sset *seen)
 {
-  int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
   struct dirent *e;
+  int ret = 0;
   DIR *d;
 
-  if (fd < 0 || !(d = fdopendir(fd))) {
-    if (fd >= 0) close(fd);
-    return pfail("opendir '%s'", path);
-  }
+  if (!(d = dir_open(dfd, ".", 0))) return pfail("opendir '%s'", path);
   while ((e = readdir(d))) {
     cleanup_free char *p = NULL;
     struct stat st;
@@ -448,7 +445,6 @@ int64_t layer_gc(struct store *s, cJSON *idx)
   struct container *cv;
   struct image *iv;
   size_t ni, nc;
-  cleanup_close int fd = -1;
   int64_t freed = 0;
   struct dirent *e;
   DIR *d;
@@ -480,9 +476,7 @@ int64_t layer_gc(struct store *s, cJSON *idx)
   }
   container_list_free(cv, nc);
 
-  if ((fd = openat(s->dfd, "layers", O_RDONLY | O_DIRECTORY |
-                   O_CLOEXEC)) >= 0 && (d = fdopendir(fd))) {
-    fd = -1;
+  if ((d = dir_open(s->dfd, "layers", 0))) {
     while ((e = readdir(d))) {
       cleanup_free char *p = NULL;
       int stale = !strncmp(e->d_name, "tmp-", 4);
@@ -496,9 +490,7 @@ int64_t layer_gc(struct store *s, cJSON *idx)
     closedir(d);
   }
   /* l/ links whose layer is gone */
-  if ((fd = openat(s->dfd, "l", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-      (d = fdopendir(fd))) {
-    fd = -1;
+  if ((d = dir_open(s->dfd, "l", 0))) {
     while ((e = readdir(d))) {
       struct stat st;
       if (e->d_name[0] == '.') continue;

@@ -34,13 +34,10 @@ static void sweep(struct store *s)
   static const char *const dirs[] = { ".", "ingest", "diffs" };
 
   for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
-    cleanup_close int fd = openat(s->dfd, dirs[i], O_RDONLY | O_DIRECTORY |
-                                  O_CLOEXEC);
-    DIR *d;
+    DIR *d = dir_open(s->dfd, dirs[i], 0);
     struct dirent *e;
 
-    if (fd < 0 || !(d = fdopendir(fd))) continue;
-    fd = -1;
+    if (!d) continue;
     while ((e = readdir(d)))
       if (strstr(e->d_name, ".tmp.") || str_starts(e->d_name, "tmp-"))
         unlinkat(dirfd(d), e->d_name, 0);
@@ -260,14 +257,11 @@ void store_partial_keep(struct ingest *in)
 
 int64_t store_partials_gc(struct store *s)
 {
-  cleanup_close int fd = openat(s->dfd, "ingest", O_RDONLY | O_DIRECTORY |
-                                O_CLOEXEC);
   struct dirent *e;
   int64_t freed = 0;
   DIR *d;
 
-  if (fd < 0 || !(d = fdopendir(fd))) return 0;
-  fd = -1;
+  if (!(d = dir_open(s->dfd, "ingest", 0))) return 0;
   while ((e = readdir(d))) {
     struct stat st;
     int pf;
@@ -495,7 +489,6 @@ int64_t store_gc(struct store *s, cJSON *idx,
                  void *ctx)
 {
   struct strv live = { 0 };
-  cleanup_close int fd = -1;
   int64_t freed = 0;
   struct dirent *e;
   struct stat st;
@@ -505,12 +498,10 @@ int64_t store_gc(struct store *s, cJSON *idx,
   if (s->gcfd < 0) return fail("store_gc without STORE_GC");
   cJSON_ArrayForEach(m, json_arr(idx, "manifests"))
     reach(s, json_str(m, "digest"), &live, 0);
-  if ((fd = openat(s->dfd, "blobs/sha256", O_RDONLY | O_DIRECTORY |
-                   O_CLOEXEC)) < 0 || !(d = fdopendir(fd))) {
+  if (!(d = dir_open(s->dfd, "blobs/sha256", 0))) {
     strv_free(&live);
     return errno == ENOENT ? 0 : pfail("open '%s/blobs/sha256'", s->root);
   }
-  fd = -1;
   while ((e = readdir(d))) {
     char dg[DIGEST_LEN];
     cleanup_free char *diff = NULL;

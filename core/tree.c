@@ -60,16 +60,12 @@ static int cmp_str(const void *a, const void *b)
 /* The names in a directory, sorted; NULL-terminated, caller frees all. */
 static char **names(int dfd, size_t *n)
 {
-  int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct strv v = { 0 };
   struct dirent *e;
   DIR *d;
 
   *n = 0;
-  if (fd < 0 || !(d = fdopendir(fd))) {
-    if (fd >= 0) close(fd);
-    return NULL;
-  }
+  if (!(d = dir_open(dfd, ".", 0))) return NULL;
   while ((e = readdir(d)))
     if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
       strv_add(&v, xstrdup(e->d_name));

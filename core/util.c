@@ -337,17 +337,28 @@ int mkdir_p(int dirfd, const char *path, mode_t mode)
   return 0;
 }
 
+DIR *dir_open(int dirfd, const char *path, int flags)
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+  DIR *d;
+
+  if (fd < 0) return NULL;
+  if (!(d = fdopendir(fd))) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return d;
+}
+
 int64_t dir_bytes(int at, const char *path)
 {
-  cleanup_close int fd = openat(at, path, O_RDONLY | O_DIRECTORY |
-                                O_NOFOLLOW | O_CLOEXEC);
   struct dirent *e;
   struct stat st;
   int64_t sum = 0;
   DIR *d;
 
-  if (fd < 0 || !(d = fdopendir(fd))) return 0;
-  fd = -1;
+  if (!(d = dir_open(at, path, O_NOFOLLOW))) return 0;
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
@@ -358,33 +369,28 @@ int64_t dir_bytes(int at, const char *path)
   return sum;
 }
 
-int rm_rf(int dirfd, const char *path)
+int rm_rf(int at, const char *path)
 {
   struct stat st;
   DIR *d;
   struct dirent *e;
-  int fd, ret = 0;
+  int ret = 0;
 
-  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+  if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : pfail("stat '%s'", path);
   if (!S_ISDIR(st.st_mode)) {
-    if (unlinkat(dirfd, path, 0) < 0 && errno != ENOENT)
+    if (unlinkat(at, path, 0) < 0 && errno != ENOENT)
       return pfail("remove '%s'", path);
     return 0;
   }
-  if ((fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                   O_CLOEXEC)) < 0)
+  if (!(d = dir_open(at, path, O_NOFOLLOW)))
     return pfail("open '%s'", path);
-  if (!(d = fdopendir(fd))) {
-    close(fd);
-    return pfail("opendir '%s'", path);
-  }
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-    if (rm_rf(fd, e->d_name) < 0) ret = -1;
+    if (rm_rf(dirfd(d), e->d_name) < 0) ret = -1;
   }
   closedir(d);
-  if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+  if (unlinkat(at, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return pfail("remove '%s'", path);
   return ret;
 }

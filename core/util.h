@@ -7,6 +7,7 @@
 #define OCIBOX_UTIL_H
 
 #include <stddef.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdarg.h>
 #include <time.h>
@@ -106,6 +107,9 @@ int mkdir_p(int dirfd, const char *path, mode_t mode);
 /* rm -rf path relative to dirfd, never crossing into other mounts' trees
  * through symlinks (they are unlinked, not followed). */
 int rm_rf(int dirfd, const char *path);
+/* opendir of dirfd/path (flags: more open flags, e.g. O_NOFOLLOW); NULL
+ * with errno, and no fd left open. */
+DIR *dir_open(int dirfd, const char *path, int flags);
 /* Bytes in the regular files under dirfd/path (symlinks not followed). */
 int64_t dir_bytes(int dirfd, const char *path);
 
