@@ -100,13 +100,6 @@ static const char *const headers[] = {
   "Ports", "PORTS", "Names", "NAMES", NULL
 };
 
-static int by_created(const void *a, const void *b)
-{
-  const char *x = json_str(((const struct container *)a)->config, "Created");
-  const char *y = json_str(((const struct container *)b)->config, "Created");
-  return strcmp(y ? y : "", x ? x : "");
-}
-
 static int ps_main(int argc, char **argv)
 {
   struct listing l = { format, NULL, headers, { 0 }, 0 };
@@ -137,8 +130,7 @@ static int ps_main(int argc, char **argv)
   if (latest) last = 1;
   if (last >= 0) all = 1;
   if (store_open(&s, STORE_READ) < 0) return -1;
-  container_list(&s, &v, &n);
-  qsort(v, n, sizeof(*v), by_created);
+  container_list(&s, &v, &n);      /* oldest first: shown newest first */
   for (size_t i = 0; i < filters.n; i++)
     if (!strcmp(filters.v[i], "ancestor") && !imgs) {
       cJSON *idx = store_index_load(&s);
@@ -149,36 +141,37 @@ static int ps_main(int argc, char **argv)
             "{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
   if (quiet) l.format = NULL;
   for (size_t i = 0; i < n; i++) {
+    struct container *k = &v[n - 1 - i];
     struct buf cmd = { 0 };
     char st[64], ago[40], id[65], at[40];
     time_t t = 0;
     cJSON *row, *a;
-    int status = container_status(&v[i]);
+    int status = container_status(k);
 
     if (!all && status != CT_RUNNING && status != CT_PAUSED &&
         status != CT_RESTARTING)
       continue;
     if (last >= 0 && shown >= (size_t)last) break;
-    if (!keep(&v[i], status, imgs, nimgs)) continue;
+    if (!keep(k, status, imgs, nimgs)) continue;
     shown++;
-    buf_printf(&cmd, "%s", json_str(v[i].config, "Path"));
-    cJSON_ArrayForEach(a, json_arr(v[i].config, "Args"))
+    buf_printf(&cmd, "%s", json_str(k->config, "Path"));
+    cJSON_ArrayForEach(a, json_arr(k->config, "Args"))
       buf_printf(&cmd, " %s", a->valuestring);
     if (!notrunc && cmd.len > 20) strcpy(cmd.p + 19, "\xe2\x80\xa6");
     row = cJSON_CreateObject();
-    snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, v[i].id);
+    snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, k->id);
     cJSON_AddStringToObject(row, "ID", id);
-    cJSON_AddStringToObject(row, "Image", json_str(v[i].config, "ImageName"));
+    cJSON_AddStringToObject(row, "Image", json_str(k->config, "ImageName"));
     {
       cleanup_free char *q = xasprintf("\"%s\"", buf_str(&cmd));
       cJSON_AddStringToObject(row, "Command", q);
     }
-    time_parse(json_str(v[i].config, "Created"), &t);
+    time_parse(json_str(k->config, "Created"), &t);
     cJSON_AddStringToObject(row, "RunningFor", fmt_ago(ago, t));
     cJSON_AddStringToObject(row, "CreatedAt", fmt_created_at(at, t));
-    cJSON_AddStringToObject(row, "Status", container_status_text(&v[i], st));
+    cJSON_AddStringToObject(row, "Status", container_status_text(k, st));
     cJSON_AddStringToObject(row, "Ports", "");
-    cJSON_AddStringToObject(row, "Names", json_str(v[i].config, "Name"));
+    cJSON_AddStringToObject(row, "Names", json_str(k->config, "Name"));
     if (listing_row(&l, row) < 0) return -1;
     cJSON_Delete(row);
     free(cmd.p);

@@ -24,13 +24,6 @@ static const struct opt opts[] = {
   OPT_FLAG(0, "all", &every), OPT_LIST(0, "filter", &filters), OPT_END
 };
 
-static int oldest_first(const void *a, const void *b)
-{
-  const char *x = json_str(((const struct container *)a)->config, "Created");
-  const char *y = json_str(((const struct container *)b)->config, "Created");
-  return strcmp(x ? x : "", y ? y : "");
-}
-
 /* --all: the IDs of the containers to start, oldest first. */
 static int pick_all(struct store *s, struct strv *ids)
 {
@@ -45,7 +38,6 @@ static int pick_all(struct store *s, struct strv *ids)
       return fail("invalid filter '%s'", filters.v[i]);
   }
   container_list(s, &v, &n);
-  qsort(v, n, sizeof(*v), oldest_first);
   for (size_t i = 0; i < n; i++) {
     const char *pol = json_str(json_obj(v[i].config, "RestartPolicy"), "Name");
     int st = container_status(&v[i]), ok = !filters.n;

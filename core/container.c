@@ -92,6 +92,13 @@ void container_free(struct container *c)
   memset(c, 0, sizeof(*c));
 }
 
+static int oldest_first(const void *a, const void *b)
+{
+  const char *x = json_str(((const struct container *)a)->config, "Created");
+  const char *y = json_str(((const struct container *)b)->config, "Created");
+  return strcmp(x ? x : "", y ? y : "");
+}
+
 int container_list(struct store *s, struct container **v, size_t *n)
 {
   struct dirent *e;
@@ -107,6 +114,7 @@ int container_list(struct store *s, struct container **v, size_t *n)
     else container_free(&(*v)[*n]);
   }
   closedir(d);
+  qsort(*v, *n, sizeof(**v), oldest_first);
   return 0;
 }
 
@@ -144,6 +152,15 @@ void container_list_free(struct container *v, size_t n)
   free(v);
 }
 
+/* Whether the container is named key ("web", or Docker's "/web"). */
+static int has_name(const struct container *c, const char *key)
+{
+  const char *name = json_str(c->config, "Name");
+
+  return name && (!strcmp(name, key) ||
+                  (*key != '/' && name[0] == '/' && !strcmp(name + 1, key)));
+}
+
 int container_find(struct store *s, const char *key, struct container *c)
 {
   struct container *v;
@@ -152,12 +169,8 @@ int container_find(struct store *s, const char *key, struct container *c)
 
   memset(c, 0, sizeof(*c));
   container_list(s, &v, &n);
-  for (size_t i = 0; i < n && found < 0; i++) {
-    const char *name = json_str(v[i].config, "Name");
-    if (!strcmp(v[i].id, key) || (name && !strcmp(name, key) ) ||
-        (name && *key != '/' && name[0] == '/' && !strcmp(name + 1, key)))
-      found = i;
-  }
+  for (size_t i = 0; i < n && found < 0; i++)
+    if (!strcmp(v[i].id, key) || has_name(&v[i], key)) found = i;
   if (found < 0 && *key && is_hex(key, strlen(key)))
     for (size_t i = 0; i < n; i++) {
       if (strncmp(v[i].id, key, strlen(key))) continue;
@@ -186,13 +199,8 @@ static int name_user(struct store *s, const char *name, char *id)
   int found = 0;
 
   container_list(s, &v, &n);
-  for (size_t i = 0; i < n && !found; i++) {
-    const char *o = json_str(v[i].config, "Name");
-    if (o && (!strcmp(o, name) || (*o == '/' && !strcmp(o + 1, name)))) {
-      memcpy(id, v[i].id, 65);
-      found = 1;
-    }
-  }
+  for (size_t i = 0; i < n && !found; i++)
+    if ((found = has_name(&v[i], name))) memcpy(id, v[i].id, 65);
   container_list_free(v, n);
   return found;
 }

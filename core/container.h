@@ -38,7 +38,8 @@ int container_create(struct store *s, struct container *c, const char *name,
 /* Find by full id, unique id prefix, or name. c can be given to
  * container_free whether or not it was found. */
 int container_find(struct store *s, const char *key, struct container *c);
-/* Every container; caller frees with container_list_free. */
+/* Every container, oldest first (by Created); caller frees with
+ * container_list_free. */
 int container_list(struct store *s, struct container **v, size_t *n);
 void container_list_free(struct container *v, size_t n);
 void container_free(struct container *c);
