@@ -66,7 +66,7 @@ static cJSON *describe(const struct image *img)
 }
 
 /* Docker's inspect object for a container. */
-static cJSON *describe_container(struct store *s, const struct container *c)
+static cJSON *describe_container(const struct container *c)
 {
   const cJSON *cfg = c->config, *spec = json_obj(cfg, "Spec"), *b;
   cJSON *o = cJSON_CreateObject(), *st, *hc, *a;
@@ -141,7 +141,6 @@ static cJSON *describe_container(struct store *s, const struct container *c)
   copy(a, cfg, "ImageName", "Image", cJSON_CreateString(""));
   cJSON_AddBoolToObject(a, "Tty", cJSON_IsTrue(cJSON_GetObjectItem(spec,
                                                                    "Tty")));
-  (void)s;
   return o;
 }
 
@@ -164,7 +163,7 @@ static int inspect_main(int argc, char **argv)
     cJSON *o = NULL;
     if ((!type || !strcmp(type, "container")) &&
         container_find(&s, argv[i], &c) == 0)
-      o = describe_container(&s, &c);
+      o = describe_container(&c);
     container_free(&c);
     if (!o && (!type || !strcmp(type, "image")) &&
         (k = image_find(v, n, argv[i])) >= 0)

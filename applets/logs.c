@@ -71,44 +71,46 @@ static int logs_main(int argc, char **argv)
   if (store_open(&s, STORE_READ) < 0 || container_find(&s, argv[0], &c) < 0)
     return -1;
   p = container_path(&c, "log");
-  /* rotated files first, oldest first (--log-opt max-file): log.N..log.1 */
   {
-    long k = 1, want = lines;
-    off_t *from;
-    int *fds;
-    while (1) {
-      cleanup_free char *r = xasprintf("%s.%ld", p, k);
-      if (faccessat(s.dfd, r, F_OK, 0) < 0) break;
-      k++;
-    }
-    fds = xzalloc(k * sizeof(*fds));
-    from = xzalloc(k * sizeof(*from));
-    /* newest first: which part of each file the tail takes */
-    for (long i = 0; i < k; i++) {
-      cleanup_free char *r = i ? xasprintf("%s.%ld", p, i) : xstrdup(p);
+    long k, want = lines;
+    off_t *from = NULL;
+    int *fds = NULL, err = 0;
+
+    /* log, then log.1, log.2... (--log-opt max-file), newest first, and
+     * the part of each that the tail takes */
+    for (k = 0;; k++) {
+      cleanup_free char *r = k ? xasprintf("%s.%ld", p, k) : xstrdup(p);
+      int f = openat(s.dfd, r, O_RDONLY | O_CLOEXEC);
       long got = 0;
-      fds[i] = openat(s.dfd, r, O_RDONLY | O_CLOEXEC);
-      if (fds[i] < 0 || want < 0) continue;       /* all of it */
+      if (f < 0 && k) break;
+      if (f < 0) err = errno;
+      fds = xrealloc(fds, (k + 1) * sizeof(*fds));
+      from = xrealloc(from, (k + 1) * sizeof(*from));
+      fds[k] = f;
+      from[k] = 0;
+      if (f < 0 || want < 0) continue;             /* all of it */
       if (want == 0) {                             /* none of it */
-        from[i] = lseek(fds[i], 0, SEEK_END);
+        from[k] = lseek(f, 0, SEEK_END);
         continue;
       }
-      from[i] = tail_start(fds[i], want, &got);
+      from[k] = tail_start(f, want, &got);
       want -= got;
     }
+    /* printed oldest first */
     for (long i = k - 1; i > 0; i--) {
-      if (fds[i] >= 0) {
-        cleanup_free char *r = xasprintf("%s.%ld", p, i);
-        if (copy_out(fds[i], from[i], r) < 0) return -1;
-        close(fds[i]);
-      }
+      cleanup_free char *r = xasprintf("%s.%ld", p, i);
+      if (copy_out(fds[i], from[i], r) < 0) return -1;
+      close(fds[i]);
     }
     fd = fds[0];
     if (fd >= 0 && lseek(fd, from[0], SEEK_SET) < 0)
       return pfail("seek '%s'", p);
     free(fds);
     free(from);
-    if (fd < 0) return errno == ENOENT ? 0 : pfail("open '%s'", p);
+    if (fd < 0) {
+      errno = err;
+      return err == ENOENT ? 0 : pfail("open '%s'", p);
+    }
   }
   for (;;) {
     while ((n = read(fd, buf, sizeof(buf))) > 0)
